@@ -1,0 +1,224 @@
+/* test_radio.c -- sealing and opening LoRa frames (proto/radio.c). */
+#include "proto_err.h"
+#include "radio.h"
+#include "testutil.h"
+#include "vectors.h"
+
+static uint8_t key[RADIO_KEY_LEN];
+
+static void load_key(void)
+{
+    hex2bin(VEC_KEY, key, sizeof key);
+}
+
+static struct record vector_record(void)
+{
+    struct record r;
+    memset(&r, 0, sizeof r);
+    r.activity = ACT_ALCOHOL_SCREENING;
+    r.start_min = VEC_START_MIN;
+    r.quantity = 37;
+    r.duration_min = 95;
+    r.zone = ZONE_MAIN_ROADS;
+    r.actor = ACTOR_POLICE;
+    r.cell = 0x2A17;
+    r.operation = 0x1F2E;
+    return r;
+}
+
+TestSuite(radio, .init = load_key);
+
+Test(radio, a_full_stop_record_fits_in_32_bytes_on_air)
+{
+    cr_assert_eq(RADIO_UPLINK_MAX_LEN, 32);
+    cr_assert_eq(RADIO_ACK_LEN, 23);
+}
+
+Test(radio, reproduces_the_documented_uplink_vector)
+{
+    uint8_t frame[64];
+    size_t n;
+    struct record r = vector_record();
+    cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, VEC_COUNTER, &r, frame, sizeof frame, &n),
+                 PROTO_OK);
+    assert_bytes_hex(frame, n, VEC_UPLINK);
+}
+
+Test(radio, opens_the_documented_uplink_vector)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(VEC_UPLINK, frame, sizeof frame);
+    struct radio_header h;
+    struct record got, want = vector_record();
+    cr_assert_eq(radio_peek(frame, n, &h), PROTO_OK);
+    cr_assert_eq(h.type, RADIO_TYPE_UPLINK);
+    cr_assert_eq(h.device, VEC_DEVICE);
+    cr_assert_eq(h.counter_low, 0x2345);
+    cr_assert_eq(radio_counter_expand(0x00012300u, h.counter_low), VEC_COUNTER);
+    cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, frame, n, &got), PROTO_OK);
+    cr_assert_eq(memcmp(&got, &want, sizeof got), 0);
+}
+
+Test(radio, rejects_every_single_bit_flip_of_an_uplink_frame)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(VEC_UPLINK, frame, sizeof frame), bit;
+    struct record got;
+    for (bit = 0; bit < n * 8; bit++) {
+        struct radio_header h;
+        uint32_t counter;
+        int err;
+        frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        /* the receiver's real path: peek, rebuild the counter, open */
+        err = radio_peek(frame, n, &h);
+        if (err == PROTO_OK) {
+            counter = radio_counter_expand(VEC_COUNTER, h.counter_low);
+            err = radio_uplink_open(key, counter, frame, n, &got);
+        }
+        cr_assert_neq(err, PROTO_OK, "bit %zu flipped was accepted", bit);
+        frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, frame, n, &got), PROTO_OK);
+}
+
+Test(radio, rejects_every_truncation_of_an_uplink_frame)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(VEC_UPLINK, frame, sizeof frame), len;
+    struct record got;
+    for (len = 0; len < n; len++) {
+        int err = radio_uplink_open(key, VEC_COUNTER, frame, len, &got);
+        cr_assert_neq(err, PROTO_OK, "cut to %zu bytes", len);
+        if (len < RADIO_UPLINK_MIN_LEN)
+            cr_assert_eq(err, PROTO_ERR_TRUNCATED, "cut to %zu bytes", len);
+    }
+    frame[n] = 0;
+    cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, frame, n + 1, &got), PROTO_ERR_TOO_LONG);
+}
+
+Test(radio, rejects_a_wrong_key_and_a_counter_from_another_epoch)
+{
+    uint8_t frame[64], other[RADIO_KEY_LEN];
+    size_t n = hex2bin(VEC_UPLINK, frame, sizeof frame);
+    struct record got;
+    memcpy(other, key, sizeof other);
+    other[15] ^= 1;
+    cr_assert_eq(radio_uplink_open(other, VEC_COUNTER, frame, n, &got), PROTO_ERR_BAD_TAG);
+    /* same low 16 bits, different full counter: the nonce differs */
+    cr_assert_eq(radio_uplink_open(key, VEC_COUNTER + 0x10000u, frame, n, &got),
+                 PROTO_ERR_BAD_TAG);
+    cr_assert_eq(radio_uplink_open(key, VEC_COUNTER + 1, frame, n, &got), PROTO_ERR_STALE,
+                 "low bits must match the header");
+    cr_assert_eq(got.activity, 0, "nothing of a rejected frame is returned");
+}
+
+Test(radio, never_repeats_a_ciphertext_for_another_counter)
+{
+    uint8_t a[64], b[64];
+    size_t na, nb;
+    struct record r = vector_record();
+    cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 1, &r, a, sizeof a, &na), PROTO_OK);
+    cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 2, &r, b, sizeof b, &nb), PROTO_OK);
+    cr_assert_eq(na, nb);
+    cr_assert_neq(memcmp(a + RADIO_UPLINK_HDR_LEN, b + RADIO_UPLINK_HDR_LEN,
+                         na - RADIO_UPLINK_HDR_LEN), 0);
+}
+
+Test(radio, refuses_reserved_devices_and_counter_zero)
+{
+    uint8_t frame[64];
+    size_t n;
+    struct record r = vector_record();
+    cr_assert_eq(radio_uplink_seal(key, 0, 1, &r, frame, sizeof frame, &n),
+                 PROTO_ERR_OUT_OF_RANGE);
+    cr_assert_eq(radio_uplink_seal(key, 0xFFFFFFFFu, 1, &r, frame, sizeof frame, &n),
+                 PROTO_ERR_OUT_OF_RANGE);
+    cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 0, &r, frame, sizeof frame, &n),
+                 PROTO_ERR_OUT_OF_RANGE);
+    cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 1, &r, frame, 31, &n), PROTO_ERR_BUFFER);
+}
+
+Test(radio, peek_names_what_is_wrong_with_a_header)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(VEC_UPLINK, frame, sizeof frame);
+    struct radio_header h;
+    cr_assert_eq(radio_peek(frame, 0, &h), PROTO_ERR_TRUNCATED);
+    frame[0] = 0x21;
+    cr_assert_eq(radio_peek(frame, n, &h), PROTO_ERR_BAD_VERSION);
+    frame[0] = 0x13;
+    cr_assert_eq(radio_peek(frame, n, &h), PROTO_ERR_BAD_TYPE);
+    frame[0] = 0x11;
+    memset(frame + 1, 0, 4);
+    cr_assert_eq(radio_peek(frame, n, &h), PROTO_ERR_OUT_OF_RANGE);
+    memset(frame + 1, 0xFF, 4);
+    cr_assert_eq(radio_peek(frame, n, &h), PROTO_ERR_OUT_OF_RANGE);
+}
+
+Test(radio, reproduces_and_opens_the_documented_ack_vector)
+{
+    uint8_t frame[64];
+    size_t n;
+    struct radio_ack ack = {VEC_DEVICE, VEC_STATION, VEC_ACK_TIME, VEC_COUNTER}, got;
+    cr_assert_eq(radio_ack_seal(key, &ack, frame, sizeof frame, &n), PROTO_OK);
+    assert_bytes_hex(frame, n, VEC_ACK);
+    cr_assert_eq(radio_ack_open(key, frame, n, &got), PROTO_OK);
+    cr_assert_eq(memcmp(&got, &ack, sizeof got), 0);
+}
+
+Test(radio, rejects_every_single_bit_flip_and_truncation_of_an_ack)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(VEC_ACK, frame, sizeof frame), bit, len;
+    struct radio_ack got;
+    for (bit = 0; bit < n * 8; bit++) {
+        frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        cr_assert_neq(radio_ack_open(key, frame, n, &got), PROTO_OK, "bit %zu", bit);
+        frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    for (len = 0; len < n; len++)
+        cr_assert_eq(radio_ack_open(key, frame, len, &got), PROTO_ERR_TRUNCATED);
+    cr_assert_eq(radio_ack_open(key, frame, n, &got), PROTO_OK);
+}
+
+Test(radio, an_uplink_is_not_accepted_as_an_ack_or_the_reverse)
+{
+    uint8_t up[64], ack[64];
+    size_t nu = hex2bin(VEC_UPLINK, up, sizeof up), na = hex2bin(VEC_ACK, ack, sizeof ack);
+    struct radio_ack a;
+    struct record r;
+    cr_assert_neq(radio_ack_open(key, up, nu, &a), PROTO_OK);
+    cr_assert_neq(radio_uplink_open(key, VEC_COUNTER, ack, na, &r), PROTO_OK);
+}
+
+Test(radio, counter_expansion_picks_the_nearest_value_within_the_window)
+{
+    cr_assert_eq(radio_counter_expand(0, 5), 5);
+    cr_assert_eq(radio_counter_expand(0, 0xFFFF), 0xFFFF, "no wrap below zero");
+    cr_assert_eq(radio_counter_expand(0x0001FFF0u, 0x0005), 0x00020005u, "forward wrap");
+    cr_assert_eq(radio_counter_expand(0x00020005u, 0xFFF0), 0x0001FFF0u, "a retry from before");
+    /* window edges: [ref - 32768, ref + 32767] */
+    cr_assert_eq(radio_counter_expand(0x00050000u, 0x7FFF), 0x00057FFFu);
+    cr_assert_eq(radio_counter_expand(0x00050000u, 0x8000), 0x00048000u);
+    cr_assert_eq(radio_counter_expand(0xFFFFFFF0u, 0x0005), 0xFFFF0005u, "no wrap past 2^32");
+    {
+        uint32_t ref, d;
+        for (ref = 0x10000u; ref < 0x10000u + 70000u; ref += 997)
+            for (d = 0; d < 32768; d += 61) {
+                cr_assert_eq(radio_counter_expand(ref, (uint16_t)(ref + d)), ref + d);
+                cr_assert_eq(radio_counter_expand(ref, (uint16_t)(ref - d)), ref - d);
+            }
+    }
+}
+
+Test(radio, every_error_code_has_a_name_and_a_sentence)
+{
+    int e;
+    for (e = 0; e > -PROTO_ERR_COUNT; e--) {
+        cr_assert_str_neq(proto_errname(e), "unknown");
+        cr_assert_str_neq(proto_strerror(e), "unknown error code");
+    }
+    cr_assert_str_eq(proto_errname(-PROTO_ERR_COUNT), "unknown");
+    cr_assert_str_eq(proto_errname(1), "unknown");
+    cr_assert_str_eq(proto_errname(PROTO_ERR_BAD_TAG), "bad_tag");
+}
