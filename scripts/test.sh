@@ -13,5 +13,8 @@ cmake --build "$BUILD" -j "$(nproc)"
 cd "$BUILD"
 # Criterion prints its own synthesis per binary; show them all, then the
 # CTest summary.
-ctest --output-on-failure -j "$(nproc)" "$@" | tee ctest.log
+status=0
+ctest --output-on-failure -j "$(nproc)" "$@" > ctest.log 2>&1 || status=$?
 grep -h "Synthesis" Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/criterion: /' || true
+cat ctest.log
+exit $status
