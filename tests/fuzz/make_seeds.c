@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cobs.h"
+#include "crc16.h"
 #include "modem.h"
 #include "proto_err.h"
 #include "radio.h"
@@ -205,12 +206,27 @@ static size_t put_msg(uint8_t *wire, size_t at, size_t cap, const struct modem_m
     return at + w;
 }
 
+/* The framed form of payload with its CRC spoiled: COBS-valid, wrong CRC. */
+static size_t put_bad_crc(uint8_t *wire, size_t at, size_t cap, const struct modem_msg *m)
+{
+    uint8_t buf[MODEM_MSG_MAX + SERIAL_CRC_LEN];
+    size_t n, w;
+    uint16_t crc;
+    must(modem_encode(m, buf, sizeof buf, &n), "modem_encode");
+    crc = (uint16_t)(crc16(buf, n) ^ 0x0101u);
+    buf[n] = (uint8_t)(crc >> 8);
+    buf[n + 1] = (uint8_t)crc;
+    must(cobs_encode(buf, n + SERIAL_CRC_LEN, wire + at, cap - at - 1, &w), "cobs_encode");
+    wire[at + w] = 0x00;
+    return at + w + 1;
+}
+
 static void serial_seeds(void)
 {
     static uint8_t wire[8 * SERIAL_WIRE_MAX];
-    struct modem_msg rx, tx, done, status;
+    struct modem_msg rx, rx_max, tx, done, status;
     struct record rec = stop_record(ACT_ALCOHOL_SCREENING);
-    size_t n, at, good_rx;
+    size_t n, at;
 
     memset(&rx, 0, sizeof rx);
     rx.type = MODEM_RX;
@@ -224,6 +240,12 @@ static void serial_seeds(void)
     must(radio_uplink_seal(fuzz_key, DEVICE, COUNTER, &rec, rx.u.rx.frame,
                            sizeof rx.u.rx.frame, &n), "uplink");
     rx.u.rx.len = (uint8_t)n;
+
+    /* The largest RX: a 255-byte frame with no zero in it, so COBS must
+     * split runs longer than 254 bytes. */
+    rx_max = rx;
+    rx_max.u.rx.len = MODEM_FRAME_MAX;
+    fill(rx_max.u.rx.frame, MODEM_FRAME_MAX, 1);
 
     memset(&tx, 0, sizeof tx);
     tx.type = MODEM_TX;
@@ -250,6 +272,7 @@ static void serial_seeds(void)
     /* Each message alone, with the leading 0x00 writers may send. */
     wire[0] = 0x00;
     seed("serial_reader", "rx", wire, put_msg(wire, 1, sizeof wire, &rx));
+    seed("serial_reader", "rx_max", wire, put_msg(wire, 1, sizeof wire, &rx_max));
     seed("serial_reader", "tx", wire, put_msg(wire, 1, sizeof wire, &tx));
     seed("serial_reader", "tx_done", wire, put_msg(wire, 1, sizeof wire, &done));
     seed("serial_reader", "status", wire, put_msg(wire, 1, sizeof wire, &status));
@@ -261,24 +284,13 @@ static void serial_seeds(void)
     at = put_msg(wire, at, sizeof wire, &done);
     seed("serial_reader", "session", wire, at);
 
-    /* The largest RX: a 255-byte frame with no zero in it, so COBS must
-     * split runs longer than 254 bytes. */
-    rx.u.rx.len = MODEM_FRAME_MAX;
-    fill(rx.u.rx.frame, MODEM_FRAME_MAX, 1);
-    seed("serial_reader", "rx_max", wire, put_msg(wire, 0, sizeof wire, &rx));
-    rx.u.rx.len = (uint8_t)n;
-    must(radio_uplink_seal(fuzz_key, DEVICE, COUNTER, &rec, rx.u.rx.frame,
-                           sizeof rx.u.rx.frame, &n), "uplink");
-
-    /* Recovery: line noise, a frame with a flipped bit (bad CRC), a frame
-     * too long for the reader, each followed by a good frame. */
+    /* Recovery: line noise, a frame with a bad CRC, a frame too long for
+     * the reader, each followed by a good frame. */
     fill(wire, 40, 2);
     wire[40] = 0x00;
     seed("serial_reader", "garbage_then_rx", wire, put_msg(wire, 41, sizeof wire, &rx));
-    good_rx = put_msg(wire, 0, sizeof wire, &rx);
-    wire[10] ^= 0x01;
-    seed("serial_reader", "bad_crc_then_status", wire,
-         put_msg(wire, good_rx, sizeof wire, &status));
+    at = put_bad_crc(wire, 0, sizeof wire, &rx);
+    seed("serial_reader", "bad_crc_then_status", wire, put_msg(wire, at, sizeof wire, &status));
     fill(wire, SERIAL_WIRE_MAX + 1, 3);
     wire[SERIAL_WIRE_MAX + 1] = 0x00;
     seed("serial_reader", "overlong_then_rx", wire,
