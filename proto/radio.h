@@ -1,6 +1,6 @@
 /* radio.h -- the frames that travel by LoRa (docs/protocol.md §3-§5).
  *
- * Uplink (handheld -> station), 28..32 bytes for a stop record:
+ * Uplink (handheld -> station), 27..32 bytes (28..32 for a stop record):
  *
  *   0      1..4        5..6          7 .. 7+n-1        last 8
  *  +-----+-----------+------------+-----------------+----------+
@@ -39,7 +39,7 @@
 #define RADIO_UPLINK_HDR_LEN 7
 #define RADIO_ACK_HDR_LEN 11
 #define RADIO_ACK_BODY_LEN 4
-#define RADIO_UPLINK_MIN_LEN (RADIO_UPLINK_HDR_LEN + RECORD_COMMON_LEN + RADIO_TAG_LEN)
+#define RADIO_UPLINK_MIN_LEN (RADIO_UPLINK_HDR_LEN + RECORD_MIN_LEN + RADIO_TAG_LEN)
 #define RADIO_UPLINK_MAX_LEN (RADIO_UPLINK_HDR_LEN + RECORD_MAX_LEN + RADIO_TAG_LEN)
 #define RADIO_ACK_LEN (RADIO_ACK_HDR_LEN + RADIO_ACK_BODY_LEN + RADIO_TAG_LEN)
 

@@ -28,6 +28,7 @@
 #define RECORD_OPTIONAL_LEN 2   /* each of: grid cell, operation code */
 #define RECORD_VOID_LEN 12
 #define RECORD_HEARTBEAT_LEN 14
+#define RECORD_MIN_LEN RECORD_VOID_LEN /* the shortest record of all */
 #define RECORD_MAX_LEN (RECORD_ACTIVITY_LEN + 2 * RECORD_OPTIONAL_LEN)
 
 /* Time: minutes since 2020-01-01T00:00:00Z (UTC), the lofte epoch. */

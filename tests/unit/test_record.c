@@ -169,9 +169,10 @@ Test(record, rejects_every_unknown_activity_code)
 Test(record, rejects_every_truncation_and_an_extra_byte)
 {
     static const char *const vectors[] = {VEC_RECORD_SCREENING, VEC_RECORD_A_TRAKTOR,
-                                          VEC_RECORD_VOID, VEC_RECORD_HEARTBEAT};
+                                          VEC_RECORD_VOID, VEC_RECORD_HEARTBEAT,
+                                          VEC_RECORD_OUTREACH};
     size_t v, len;
-    for (v = 0; v < 4; v++) {
+    for (v = 0; v < 5; v++) {
         uint8_t buf[RECORD_MAX_LEN + 1];
         struct record out;
         size_t n = hex2bin(vectors[v], buf, sizeof buf);
@@ -252,6 +253,16 @@ Test(record, reproduces_the_documented_vectors)
     r.queue_depth = 6;
     cr_assert_eq(record_encode(&r, buf, sizeof buf, &n), PROTO_OK);
     assert_bytes_hex(buf, n, VEC_RECORD_HEARTBEAT);
+
+    r = stop_record(ACT_YOUTH_OUTREACH);
+    r.clock_unset = 1;
+    r.start_min = 75;
+    r.quantity = 6;
+    r.duration_min = 90;
+    r.actor = ACTOR_JOINT;
+    r.operation = 0x0042; /* operation without cell: it takes bytes 13..14 */
+    cr_assert_eq(record_encode(&r, buf, sizeof buf, &n), PROTO_OK);
+    assert_bytes_hex(buf, n, VEC_RECORD_OUTREACH);
 }
 
 Test(record, encode_refuses_a_short_buffer_without_writing_past_it)
