@@ -9,7 +9,8 @@ uint16_t crc16_update(uint16_t crc, const uint8_t *data, size_t len)
     for (i = 0; i < len; i++) {
         crc ^= (uint16_t)(data[i] << 8);
         for (bit = 0; bit < 8; bit++)
-            crc = (uint16_t)((crc & 0x8000u) ? (crc << 1) ^ 0x1021u : crc << 1);
+            crc = (uint16_t)((crc & 0x8000u) ? ((unsigned)crc << 1) ^ 0x1021u
+                                             : (unsigned)crc << 1);
     }
     return crc;
 }

@@ -206,6 +206,16 @@ static size_t put_msg(uint8_t *wire, size_t at, size_t cap, const struct modem_m
     return at + w;
 }
 
+/* A bare modem message: fuzz_serial_reader also reads its input as one
+ * frame's payload and gives it to modem_decode directly. */
+static void payload_seed(const char *name, const struct modem_msg *m)
+{
+    uint8_t payload[MODEM_MSG_MAX];
+    size_t n;
+    must(modem_encode(m, payload, sizeof payload, &n), name);
+    seed("serial_reader", name, payload, n);
+}
+
 /* The framed form of payload with its CRC spoiled: COBS-valid, wrong CRC. */
 static size_t put_bad_crc(uint8_t *wire, size_t at, size_t cap, const struct modem_msg *m)
 {
@@ -276,6 +286,12 @@ static void serial_seeds(void)
     seed("serial_reader", "tx", wire, put_msg(wire, 1, sizeof wire, &tx));
     seed("serial_reader", "tx_done", wire, put_msg(wire, 1, sizeof wire, &done));
     seed("serial_reader", "status", wire, put_msg(wire, 1, sizeof wire, &status));
+
+    payload_seed("payload_rx", &rx);
+    payload_seed("payload_rx_max", &rx_max);
+    payload_seed("payload_tx", &tx);
+    payload_seed("payload_tx_done", &done);
+    payload_seed("payload_status", &status);
 
     /* A session: one of each, back to back. */
     at = put_msg(wire, 0, sizeof wire, &status);
