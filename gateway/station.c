@@ -169,11 +169,16 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
     station_advance(d);
 }
 
-int station_make_ack(const struct station *st, struct station_device *d, int64_t now_unix_s,
-                     uint8_t *out, size_t cap, size_t *len)
+int64_t station_ack_second(int64_t rx_end_unix_ms)
+{
+    return (rx_end_unix_ms + STATION_RX_DELAY_MS + 999) / 1000;
+}
+
+int station_make_ack(const struct station *st, struct station_device *d, int64_t start_unix_s,
+                     uint8_t *out, size_t cap, size_t *len, int64_t *sent_unix_s)
 {
     struct radio_ack ack;
-    int64_t t = now_unix_s - LOFTE_EPOCH_UNIX;
+    int64_t t = start_unix_s - LOFTE_EPOCH_UNIX;
     int err;
     if (t < 0)
         t = 0;
@@ -189,5 +194,6 @@ int station_make_ack(const struct station *st, struct station_device *d, int64_t
     if (err)
         return err;
     d->last_ack_time = ack.station_time;
+    *sent_unix_s = (int64_t)ack.station_time + LOFTE_EPOCH_UNIX;
     return PROTO_OK;
 }

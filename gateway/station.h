@@ -31,6 +31,9 @@
  * until the device sends it again, which it does, since it is not acked. */
 #define STATION_WINDOW 1024u
 
+/* The ack starts this long after the uplink ends (docs/protocol.md §3.1). */
+#define STATION_RX_DELAY_MS 1000
+
 enum station_verdict {
     STATION_NEW = 1,         /* authentic, not yet held: store it */
     STATION_DUPLICATE = 2    /* authentic, already held: acknowledge again */
@@ -83,10 +86,17 @@ void station_mark_held(struct station_device *d, uint32_t counter);
  * close those gaps (§5.4). */
 void station_heartbeat(struct station_device *d, uint32_t counter, const struct record *hb);
 
-/* Seal an ack for this device carrying its cumulative counter and our
- * clock (Unix seconds); station_time is kept strictly increasing per device
- * so the ack nonce never repeats (§6.2). */
-int station_make_ack(const struct station *st, struct station_device *d, int64_t now_unix_s,
-                     uint8_t *out, size_t cap, size_t *len);
+/* When to send the ack to an uplink that ended at rx_end_unix_ms: the first
+ * whole second at least the RX delay (1 s) later, so that station_time, the
+ * second the ack starts, is exact and the device's clock with it (§6.2).
+ * Pass the result, in seconds, to station_make_ack. */
+int64_t station_ack_second(int64_t rx_end_unix_ms);
+
+/* Seal an ack for this device carrying its cumulative counter and the
+ * second it will start (Unix seconds); station_time is kept strictly
+ * increasing per device so the ack nonce never repeats (§6.2). The caller
+ * must send it at the second actually used: *start_unix_s. */
+int station_make_ack(const struct station *st, struct station_device *d, int64_t start_unix_s,
+                     uint8_t *out, size_t cap, size_t *len, int64_t *sent_unix_s);
 
 #endif

@@ -1,5 +1,5 @@
 /* modem.h -- messages between the receiver modem and the gateway
- * (docs/protocol.md §6). Each message is the payload of one serial frame
+ * (docs/protocol.md §7). Each message is the payload of one serial frame
  * (serial_frame.h).
  *
  *   0         1       2 ..

@@ -1,5 +1,5 @@
 /* serial_frame.h -- framing on the serial line between modem and gateway
- * (docs/protocol.md §6).
+ * (docs/protocol.md §7).
  *
  *   on the line:  0x00 COBS( payload || crc16_be(payload) ) 0x00
  *

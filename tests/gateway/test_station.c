@@ -166,11 +166,13 @@ Test(station, keeps_ack_times_strictly_increasing_so_the_nonce_never_repeats)
     uint8_t a1[RADIO_ACK_LEN], a2[RADIO_ACK_LEN], a3[RADIO_ACK_LEN];
     size_t n;
     struct radio_ack got;
-    int64_t now = LOFTE_EPOCH_UNIX + 1000000;
+    int64_t now = LOFTE_EPOCH_UNIX + 1000000, sent;
     cr_assert_eq(deliver(1), STATION_NEW);
-    cr_assert_eq(station_make_ack(&st, d, now, a1, sizeof a1, &n), PROTO_OK);
-    cr_assert_eq(station_make_ack(&st, d, now, a2, sizeof a2, &n), PROTO_OK);
-    cr_assert_eq(station_make_ack(&st, d, now - 3600, a3, sizeof a3, &n), PROTO_OK,
+    cr_assert_eq(station_make_ack(&st, d, now, a1, sizeof a1, &n, &sent), PROTO_OK);
+    cr_assert_eq(sent, now);
+    cr_assert_eq(station_make_ack(&st, d, now, a2, sizeof a2, &n, &sent), PROTO_OK);
+    cr_assert_eq(sent, now + 1, "the caller must send it a second later");
+    cr_assert_eq(station_make_ack(&st, d, now - 3600, a3, sizeof a3, &n, &sent), PROTO_OK,
                  "a clock stepped back");
     cr_assert_eq(radio_ack_open(key, a1, n, &got), PROTO_OK);
     cr_assert_eq(got.station_time, 1000000);
@@ -180,6 +182,13 @@ Test(station, keeps_ack_times_strictly_increasing_so_the_nonce_never_repeats)
     cr_assert_eq(got.station_time, 1000001);
     cr_assert_eq(radio_ack_open(key, a3, n, &got), PROTO_OK);
     cr_assert_eq(got.station_time, 1000002);
+}
+
+Test(station, schedules_the_ack_on_the_first_whole_second_after_the_rx_delay)
+{
+    cr_assert_eq(station_ack_second(1700000000000LL), 1700000001LL);
+    cr_assert_eq(station_ack_second(1700000000001LL), 1700000002LL);
+    cr_assert_eq(station_ack_second(1700000000999LL), 1700000002LL);
 }
 
 /* The naive reference: a plain set of held counters; acked is the largest

@@ -1,0 +1,109 @@
+/* field.h -- a simulated deployment: handhelds running the real firmware,
+ * the radio channel, and the station side, in simulated time.
+ *
+ * The field runs the scenario (scenario.h): at each event's time the
+ * officer's handheld logs it through handheld_log(), exactly as the keypad
+ * would, and the ground truth line is written at that moment with the
+ * counter the firmware gave it. Between events, time jumps to the next
+ * thing that can happen (a device's wake-up, a scenario event), except
+ * around transmissions, where it steps finely enough to hit the receive
+ * windows.
+ *
+ * The station side is either
+ *   - in-process: gateway/station.c verifies and acknowledges, and the
+ *     field keeps what it accepted (for tests of the firmware and channel),
+ *   - or one or more virtual modems on pseudo terminals (modem_pty.h), for
+ *     real gateway processes: then simulated time waits, after each
+ *     reception, up to gateway_wait_ms of real time for the gateway's TX.
+ */
+#ifndef LOFTE_FIELD_H
+#define LOFTE_FIELD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "channel.h"
+#include "handheld.h"
+#include "modem_pty.h"
+#include "scenario.h"
+#include "sim_board.h"
+#include "station.h"
+
+#define FIELD_MAX_DEVICES 64
+#define FIELD_MAX_MODEMS 4
+
+struct field_config {
+    int64_t from, to;            /* Unix seconds */
+    int devices;
+    uint64_t seed;
+    struct channel_config channel;
+    double uplink_loss;          /* per receiver */
+    int modems;                  /* 0: in-process station; else virtual modems */
+    const char *pty_link[FIELD_MAX_MODEMS]; /* symlink path per modem */
+    uint32_t gateway_wait_ms;    /* real ms to wait for a TX after an RX */
+    uint32_t drain_s;            /* after `to`, run until queues are empty, at most this */
+    FILE *truth;                 /* JSON Lines, one per logged record; may be NULL */
+    FILE *progress;              /* a line per simulated week; may be NULL */
+    const char *keys_path;       /* write the devices' keys here (mode 0600); may be NULL */
+};
+
+void field_config_default(struct field_config *cfg);
+
+struct field_accepted {          /* in-process station: one stored record */
+    uint32_t device, counter;
+    struct record rec;
+};
+
+struct field {
+    struct field_config cfg;
+    uint64_t now_ms;             /* simulated Unix ms */
+    struct scenario sc;
+    size_t next_event;
+    uint32_t *counter_of;        /* per scenario event id: counter it got, 0 = refused */
+
+    int n;
+    struct sim_board boards[FIELD_MAX_DEVICES];
+    struct handheld hh[FIELD_MAX_DEVICES];
+    uint64_t wake_ms[FIELD_MAX_DEVICES];
+    uint32_t device_id[FIELD_MAX_DEVICES];
+    uint8_t key[FIELD_MAX_DEVICES][RADIO_KEY_LEN];
+
+    struct channel ch;
+    uint64_t busy_until_ms;
+    uint64_t last_sent;
+
+    /* in-process station */
+    struct station st;
+    struct station_device st_devs[FIELD_MAX_DEVICES];
+    int st_rx;
+    struct field_accepted *accepted;
+    size_t accepted_count, accepted_cap;
+    uint64_t st_rejected, st_duplicates;
+
+    /* virtual modems */
+    struct modem_pty modem[FIELD_MAX_MODEMS];
+    int modem_rx[FIELD_MAX_MODEMS];
+    uint64_t modem_rx_seen[FIELD_MAX_MODEMS];
+
+    /* totals */
+    uint64_t logged, refused, voids;
+    int64_t last_progress_week;
+    char err[256];
+};
+
+/* Build the scenario, provision and boot every handheld a day before
+ * `from`, open the station side. Returns 0, or -1 with f->err set. */
+int field_init(struct field *f, const struct field_config *cfg);
+
+/* Run until the scenario is over and every queue is empty (or drain_s has
+ * passed after `to`). Returns 0, or -1 with f->err set. */
+int field_run(struct field *f);
+
+/* Records still queued on all handhelds, and the
+ * officers' records the station has acknowledged so far. */
+size_t field_queued(const struct field *f);
+uint64_t field_acknowledged(const struct field *f);
+
+void field_free(struct field *f);
+
+#endif

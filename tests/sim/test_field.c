@@ -1,0 +1,250 @@
+/* test_field.c -- the simulated field: handhelds with the real firmware,
+ * the channel, and a station, over a Hammarö scenario. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "field.h"
+#include "proto_err.h"
+#include "serial_frame.h"
+#include "testutil.h"
+
+static struct field f; /* large: static, one test at a time per process */
+
+static void short_config(struct field_config *cfg, uint64_t seed)
+{
+    field_config_default(cfg);
+    cr_assert_eq(scenario_parse_date("2023-04-01", &cfg->from), 0);
+    cr_assert_eq(scenario_parse_date("2023-06-01", &cfg->to), 0);
+    cfg->seed = seed;
+}
+
+static char *run_truth(uint64_t seed, size_t *len)
+{
+    struct field_config cfg;
+    char *buf = NULL;
+    FILE *mem = open_memstream(&buf, len);
+    short_config(&cfg, seed);
+    cfg.truth = mem;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    field_free(&f);
+    fclose(mem);
+    return buf;
+}
+
+Test(field, same_seed_gives_the_same_ground_truth_and_another_seed_does_not)
+{
+    size_t la, lb, lc;
+    char *a = run_truth(11, &la), *b = run_truth(11, &lb), *c = run_truth(12, &lc);
+    cr_assert_gt(la, 1000, "the scenario logs something");
+    cr_assert_eq(la, lb);
+    cr_assert_eq(memcmp(a, b, la), 0);
+    cr_assert(la != lc || memcmp(a, c, la) != 0);
+    free(a), free(b), free(c);
+}
+
+/* Every record the officers logged is held by the station exactly once,
+ * with exactly the fields the officer entered. */
+static void assert_delivered_exactly_once(struct field *fl)
+{
+    size_t i, j, officer = 0;
+    cr_assert_eq(field_queued(fl), 0, "every record acknowledged and freed");
+    for (i = 0; i < fl->accepted_count; i++) {
+        const struct field_accepted *a = &fl->accepted[i];
+        if (a->rec.activity == ACT_ADMIN_HEARTBEAT)
+            continue;
+        officer++;
+        for (j = i + 1; j < fl->accepted_count; j++)
+            cr_assert(!(fl->accepted[j].device == a->device &&
+                        fl->accepted[j].counter == a->counter),
+                      "stored twice: %08x/%u", a->device, a->counter);
+    }
+    cr_assert_eq(officer, fl->logged, "accepted %zu, logged %llu", officer,
+                 (unsigned long long)fl->logged);
+    /* and each scenario event arrived with its own content */
+    for (i = 0; i < fl->sc.count; i++) {
+        const struct scenario_event *e = &fl->sc.ev[i];
+        uint32_t c = fl->counter_of[e->id], dev = fl->device_id[e->device];
+        int found = 0;
+        if (c == 0)
+            continue;
+        for (j = 0; j < fl->accepted_count && !found; j++) {
+            const struct field_accepted *a = &fl->accepted[j];
+            if (a->device != dev || a->counter != c)
+                continue;
+            found = 1;
+            cr_assert_eq(a->rec.activity, e->rec.activity);
+            if (e->void_of < 0) {
+                cr_assert_eq(a->rec.quantity, e->rec.quantity);
+                cr_assert_eq(a->rec.duration_min, e->rec.duration_min);
+                cr_assert_eq(a->rec.zone, e->rec.zone);
+                cr_assert_eq(a->rec.result, e->rec.result);
+                cr_assert_eq(a->rec.cell, e->rec.cell);
+                cr_assert_eq(a->rec.clock_unset, 0, "the clock was set by then");
+                {
+                    /* the device's clock comes from acks: allow it 2 s */
+                    int64_t got = (int64_t)a->rec.start_min * 60 + LOFTE_EPOCH_UNIX;
+                    cr_assert(got <= e->t + 2 && got >= e->t - 62,
+                              "start minute %lld is not when it was logged (%lld)",
+                              (long long)got, (long long)e->t);
+                }
+            } else {
+                cr_assert_eq(a->rec.void_counter, fl->counter_of[e->void_of]);
+            }
+        }
+        cr_assert(found, "event %d (counter %u) never arrived", e->id, c);
+    }
+}
+
+Test(field, with_30_percent_loss_every_logged_record_is_acknowledged_exactly_once)
+{
+    struct field_config cfg;
+    short_config(&cfg, 5);
+    cfg.uplink_loss = 0.30;
+    cfg.channel.downlink_loss_p = 0.30;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    cr_assert_gt(channel_stats(&f.ch, -1)->lost, 100, "loss really happened");
+    assert_delivered_exactly_once(&f);
+    field_free(&f);
+}
+
+Test(field, duplicates_bit_errors_and_delay_change_nothing_that_is_stored)
+{
+    struct field_config cfg;
+    short_config(&cfg, 6);
+    cfg.uplink_loss = 0.10;
+    cfg.channel.dup_p = 0.2;
+    cfg.channel.bit_error_p = 0.2;
+    cfg.channel.bit_error_pass_p = 0.5;
+    cfg.channel.delay_max_ms = 400;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    cr_assert_gt(f.st_duplicates, 50, "duplicates were delivered");
+    cr_assert_gt(f.st_rejected, 10, "corrupted frames reached the station and were refused");
+    assert_delivered_exactly_once(&f);
+    field_free(&f);
+}
+
+/* --- the same through a virtual modem on a pseudo terminal --------------
+ * The test plays the gateway: it opens the modem's symlink as a serial
+ * port, verifies each RX with station.c and writes the ack back as TX. */
+
+struct gw {
+    const char *path;
+    struct station st;
+    struct station_device devs[FIELD_MAX_DEVICES];
+    volatile int stop;
+    unsigned long rx, tx, stored;
+};
+
+static void gw_write(int fd, const struct modem_msg *m)
+{
+    uint8_t p[SERIAL_PAYLOAD_MAX], w[SERIAL_WIRE_MAX];
+    size_t pn, wn, off = 0;
+    cr_assert_eq(modem_encode(m, p, sizeof p, &pn), PROTO_OK);
+    cr_assert_eq(serial_frame_encode(p, pn, w, sizeof w, &wn), PROTO_OK);
+    while (off < wn) {
+        ssize_t k = write(fd, w + off, wn - off);
+        if (k > 0)
+            off += (size_t)k;
+    }
+}
+
+static void *gw_main(void *arg)
+{
+    struct gw *g = arg;
+    struct serial_reader r;
+    struct termios tio;
+    int fd = open(g->path, O_RDWR | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    tcgetattr(fd, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(fd, TCSANOW, &tio);
+    serial_reader_init(&r);
+    while (!g->stop) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        uint8_t buf[512];
+        ssize_t n, i;
+        if (poll(&pfd, 1, 20) <= 0)
+            continue;
+        n = read(fd, buf, sizeof buf);
+        for (i = 0; i < n; i++) {
+            const uint8_t *p;
+            size_t len;
+            struct modem_msg m, out;
+            struct station_device *d;
+            struct record rec;
+            uint32_t c;
+            int v;
+            if (serial_reader_push(&r, buf[i], &p, &len) != 1 || modem_decode(p, len, &m) != 0 ||
+                m.type != MODEM_RX)
+                continue;
+            g->rx++;
+            v = station_open(&g->st, m.u.rx.frame, m.u.rx.len, &d, &c, &rec);
+            if (v < 0)
+                continue;
+            if (v == STATION_NEW) {
+                g->stored++;
+                station_mark_held(d, c);
+                station_heartbeat(d, c, &rec);
+            }
+            memset(&out, 0, sizeof out);
+            out.type = MODEM_TX;
+            out.u.tx.seq = (uint16_t)g->tx;
+
+            out.u.tx.freq_hz = 869525000;
+            out.u.tx.sf = m.u.rx.sf;
+            out.u.tx.bw_kHz = m.u.rx.bw_kHz;
+            out.u.tx.power_dBm = 14;
+            size_t an;
+            int64_t start_s;
+            if (station_make_ack(&g->st, d, station_ack_second((int64_t)m.u.rx.rx_time_ms),
+                                 out.u.tx.frame, sizeof out.u.tx.frame, &an, &start_s) != 0)
+                continue;
+            out.u.tx.tx_at_ms = (uint64_t)start_s * 1000u;
+            out.u.tx.len = (uint8_t)an;
+            gw_write(fd, &out);
+            g->tx++;
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+Test(field, a_gateway_on_the_pseudo_terminal_receives_and_acknowledges_everything)
+{
+    struct field_config cfg;
+    static struct gw g;
+    pthread_t th;
+    char link[64];
+    int i;
+    short_config(&cfg, 7);
+    cr_assert_eq(scenario_parse_date("2023-05-01", &cfg.to), 0);
+    snprintf(link, sizeof link, "/tmp/lofte-test-modem-%d", (int)getpid());
+    cfg.modems = 1;
+    cfg.pty_link[0] = link;
+    cfg.gateway_wait_ms = 500;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    memset(&g, 0, sizeof g);
+    g.path = link;
+    station_init(&g.st, 9, g.devs, FIELD_MAX_DEVICES);
+    for (i = 0; i < f.n; i++)
+        station_add_device(&g.st, f.device_id[i], f.key[i]);
+    cr_assert_eq(pthread_create(&th, NULL, gw_main, &g), 0);
+    usleep(100000); /* let the gateway open the port before traffic starts */
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    g.stop = 1;
+    pthread_join(th, NULL);
+    cr_assert_gt(g.rx, 100);
+    cr_assert_gt(g.tx, 100, "acks went back through the modem");
+    cr_assert_eq(field_queued(&f), 0, "every record acknowledged through the pty");
+    cr_assert_geq(g.stored, f.logged, "the gateway stored every logged record (and heartbeats)");
+    field_free(&f);
+}
