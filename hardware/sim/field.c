@@ -45,6 +45,13 @@ static uint64_t splitmix(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+static int64_t real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* --- ground truth ------------------------------------------------------- */
 
 static void truth_line(FILE *out, uint32_t device, uint32_t counter, const struct record *r,
@@ -245,6 +252,7 @@ int field_init(struct field *f, const struct field_config *cfg)
         }
     }
     f->last_progress_week = -1;
+    f->real_start_ms = real_ms();
     return 0;
 }
 
@@ -321,6 +329,45 @@ uint64_t field_acknowledged(const struct field *f)
     return f->logged - field_queued(f);
 }
 
+/* Keep simulated time from outrunning day_real_ms per day, so that real
+ * processes around the field (a gateway being killed and restarted, a
+ * collector restarting) happen at a chosen point of the scenario. */
+static void field_pace(struct field *f)
+{
+    int64_t days, due, now;
+    if (!f->cfg.day_real_ms)
+        return;
+    days = ((int64_t)(f->now_ms / 1000) - (f->cfg.from - 24 * 3600)) / 86400;
+    due = f->real_start_ms + days * (int64_t)f->cfg.day_real_ms;
+    now = real_ms();
+    if (due > now) {
+        struct timespec ts = {(time_t)((due - now) / 1000), (long)((due - now) % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The modem's USB cable pulled at unplug_at and put back unplug_s later. */
+static void field_plug(struct field *f)
+{
+    int i;
+    uint64_t at = (uint64_t)f->cfg.unplug_at * 1000u;
+    if (!f->cfg.unplug_at)
+        return;
+    if (!f->unplugged && f->now_ms >= at && f->now_ms < at + (uint64_t)f->cfg.unplug_s * 1000u) {
+        for (i = 0; i < f->cfg.modems; i++)
+            modem_pty_unplug(&f->modem[i]);
+        f->unplugged = 1;
+        if (f->cfg.progress)
+            fprintf(f->cfg.progress, "sim: modem unplugged\n");
+    } else if (f->unplugged == 1 && f->now_ms >= at + (uint64_t)f->cfg.unplug_s * 1000u) {
+        for (i = 0; i < f->cfg.modems; i++)
+            modem_pty_replug(&f->modem[i], f->now_ms);
+        f->unplugged = 2; /* once */
+        if (f->cfg.progress)
+            fprintf(f->cfg.progress, "sim: modem plugged in again\n");
+    }
+}
+
 static void field_modems(struct field *f)
 {
     int i;
@@ -365,6 +412,8 @@ int field_run(struct field *f)
         if (next > f->now_ms)
             f->now_ms = next;
 
+        field_pace(f);
+        field_plug(f);
         channel_advance(&f->ch, f->now_ms);
         field_modems(f);
         while (f->next_event < f->sc.count &&

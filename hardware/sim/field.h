@@ -42,6 +42,9 @@ struct field_config {
     const char *pty_link[FIELD_MAX_MODEMS]; /* symlink path per modem */
     uint32_t gateway_wait_ms;    /* real ms to wait for a TX after an RX */
     uint32_t drain_s;            /* after `to`, run until queues are empty, at most this */
+    uint32_t day_real_ms;        /* pace: at least this much real time per simulated day */
+    int64_t unplug_at;           /* Unix s: pull every modem's USB plug then (0 = never) */
+    uint32_t unplug_s;           /* ... and plug it back in this much simulated time later */
     FILE *truth;                 /* JSON Lines, one per logged record; may be NULL */
     FILE *progress;              /* a line per simulated week; may be NULL */
     const char *keys_path;       /* write the devices' keys here (mode 0600); may be NULL */
@@ -84,6 +87,9 @@ struct field {
     struct modem_pty modem[FIELD_MAX_MODEMS];
     int modem_rx[FIELD_MAX_MODEMS];
     uint64_t modem_rx_seen[FIELD_MAX_MODEMS];
+
+    int unplugged;
+    int64_t real_start_ms;
 
     /* totals */
     uint64_t logged, refused, voids;

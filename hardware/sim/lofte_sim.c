@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "field.h"
 
@@ -30,6 +31,10 @@ static const struct opt opts[] = {
     {"modem", OPT_PATH, "virtual modem symlink for a gateway (repeat for more); "
                         "none: in-process station"},
     {"gateway-wait-ms", OPT_INT, "real ms to wait for a gateway's ack per reception (200)"},
+    {"day-ms", OPT_INT, "pace: at least this many real ms per simulated day (default 0)"},
+    {"start-delay-ms", OPT_INT, "real ms to wait after opening the modems (a gateway starts)"},
+    {"unplug-at", OPT_DATE, "pull the modems' USB plug at this day's local midnight"},
+    {"unplug-s", OPT_INT, "... and plug them back this many simulated seconds later"},
     {"truth", OPT_PATH, "write every logged record here (JSON Lines)"},
     {"keys", OPT_PATH, "write the devices' keys here for the gateway (mode 0600)"},
     {"quiet", OPT_FLAG, "no progress lines"},
@@ -46,6 +51,8 @@ static void usage(FILE *out)
         fprintf(out, "  --%-16s %s\n", opts[i].name, opts[i].help);
 }
 
+static uint32_t start_delay_ms;
+
 static int parse_value(const struct opt *o, const char *arg, struct field_config *cfg,
                        FILE **truth, const char **truth_path, int *quiet)
 {
@@ -59,8 +66,10 @@ static int parse_value(const struct opt *o, const char *arg, struct field_config
             return -1;
         if (!strcmp(o->name, "from"))
             cfg->from = t;
-        else
+        else if (!strcmp(o->name, "to"))
             cfg->to = t;
+        else
+            cfg->unplug_at = t;
         return 0;
     }
     case OPT_INT:
@@ -76,6 +85,12 @@ static int parse_value(const struct opt *o, const char *arg, struct field_config
             cfg->seed = (uint64_t)v;
         } else if (!strcmp(o->name, "delay-ms")) {
             cfg->channel.delay_max_ms = (uint32_t)v;
+        } else if (!strcmp(o->name, "day-ms")) {
+            cfg->day_real_ms = (uint32_t)v;
+        } else if (!strcmp(o->name, "start-delay-ms")) {
+            start_delay_ms = (uint32_t)v;
+        } else if (!strcmp(o->name, "unplug-s")) {
+            cfg->unplug_s = (uint32_t)v;
         } else {
             cfg->gateway_wait_ms = (uint32_t)v;
         }
@@ -162,6 +177,12 @@ int main(int argc, char **argv)
     for (i = 0; i < (size_t)cfg.modems; i++)
         fprintf(stderr, "lofte-sim: modem %zu at %s -> %s\n", i, cfg.pty_link[i],
                 modem_pty_slave_path(&f.modem[i]));
+    if (start_delay_ms) {
+        struct timespec ts = {(time_t)(start_delay_ms / 1000),
+                              (long)(start_delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        f.real_start_ms += start_delay_ms;
+    }
     rc = field_run(&f);
     {
         const struct channel_stats *cs = channel_stats(&f.ch, -1);

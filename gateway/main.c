@@ -1,0 +1,124 @@
+/* main.c -- lofte-gateway: a thin main over daemon.c.
+ *
+ *   lofte-gateway --config /etc/lofte/gateway.ini [--option value ...]
+ *   lofte-gateway --list-ports
+ *   lofte-gateway status [STATE_DIR]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "port.h"
+
+#define STATUS_STALE_S 10 /* the daemon rewrites status every 2 s */
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void print_port(void *ctx, const struct port_info *p)
+{
+    (void)ctx;
+    printf("%-16s %-40s", p->name, p->description ? p->description : "");
+    if (p->usb_vid >= 0)
+        printf(" USB %04x:%04x", p->usb_vid, p->usb_pid);
+    if (p->manufacturer && *p->manufacturer)
+        printf(" %s", p->manufacturer);
+    if (p->serial && *p->serial)
+        printf(" serial %s", p->serial);
+    if (p->by_id && *p->by_id)
+        printf("\n                 %s", p->by_id);
+    printf("\n");
+}
+
+/* `status`: print what the running daemon last wrote, and say so when it
+ * is stale (the daemon is not running, or is stuck). */
+static int show_status(const char *dir)
+{
+    char path[600], buf[4096];
+    struct stat st;
+    FILE *f;
+    size_t n;
+    long age;
+    snprintf(path, sizeof path, "%s/status.txt", dir);
+    f = fopen(path, "r");
+    if (!f || fstat(fileno(f), &st) != 0) {
+        fprintf(stderr, "lofte-gateway: no status in %s: is the gateway running with "
+                        "state_dir = %s?\n", dir, dir);
+        if (f)
+            fclose(f);
+        return 1;
+    }
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    age = (long)(time(NULL) - st.st_mtime);
+    if (age > STATUS_STALE_S) {
+        printf("\nWARNING: this status is %ld s old: the gateway is not running or is stuck.\n",
+               age);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct config cfg;
+    static struct daemon d;
+    char err[4096];
+    struct sigaction sa;
+    int rc;
+
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return show_status(argc >= 3 ? argv[2] : "/var/lib/lofte");
+    if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "lofte-gateway: %s\n", err);
+        return 2;
+    }
+    if (cfg.action == CONFIG_HELP) {
+        config_usage(stdout, argv[0]);
+        printf("\n  %s status [STATE_DIR]   print the running gateway's status\n", argv[0]);
+        return 0;
+    }
+    if (cfg.action == CONFIG_LIST_PORTS) {
+        if (port_list(print_port, NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "lofte-gateway: %s\n", err);
+            return 1;
+        }
+        return 0;
+    }
+    log_set_level(cfg.log_level);
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    if (daemon_open(&d, &cfg, &stop_flag, err, sizeof err) != 0) {
+        log_error("%s", err);
+        daemon_close(&d);
+        return 1;
+    }
+    log_info("lofte-gateway station %u running: modem %s, collector %s", cfg.station_id,
+             cfg.port, cfg.collector);
+    rc = daemon_run(&d, err, sizeof err);
+    daemon_close(&d);
+    if (rc != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,215 @@
+/* status.c -- what the station's operator sees: is the modem link up, is
+ * the collector reachable, how deep is the spool, which devices are silent.
+ *
+ * The daemon writes two files into its state directory every two seconds,
+ * each by write-to-temporary-then-rename so a reader never sees half of
+ * one: status.json for tools, status.txt for `lofte-gateway status`. The
+ * files hold no key and no record content: device pseudonyms, counters and
+ * radio figures only.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "proto_err.h"
+
+#define SILENT_AFTER_MS (24LL * 3600 * 1000) /* a handheld heartbeats every 12 h */
+
+static void fmt_age(char *out, size_t cap, int64_t ms)
+{
+    if (ms < 0)
+        snprintf(out, cap, "never");
+    else if (ms < 120000)
+        snprintf(out, cap, "%llds", (long long)(ms / 1000));
+    else if (ms < 7200000)
+        snprintf(out, cap, "%lldmin", (long long)(ms / 60000));
+    else if (ms < 172800000)
+        snprintf(out, cap, "%lldh", (long long)(ms / 3600000));
+    else
+        snprintf(out, cap, "%lldd", (long long)(ms / 86400000));
+}
+
+static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t cap)
+{
+    int fd;
+    FILE *f;
+    snprintf(tmp, cap, "%s/.%s.tmp", dir, name);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return NULL;
+    f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+static int publish(FILE *f, const char *tmp, const char *dir, const char *name)
+{
+    char path[600];
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        unlink(tmp);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return rename(tmp, path);
+}
+
+static void write_json(struct daemon *d, FILE *f, int64_t now)
+{
+    const struct modemlink_stats *ms = modemlink_stats(&d->ml);
+    const struct upstream_stats *us = upstream_stats(d->up);
+    struct modem_status st;
+    int64_t st_age = -1;
+    size_t i;
+    int first = 1;
+
+    fprintf(f, "{\n  \"time_ms\": %lld,\n  \"uptime_s\": %lld,\n  \"station_id\": %u,\n",
+            (long long)now, (long long)((now - d->started_ms) / 1000), d->cfg.station_id);
+    modemlink_last_status(&d->ml, now, &st, &st_age);
+    fprintf(f,
+            "  \"modem\": {\"port\": \"%s\", \"open\": %s, \"up\": %s, \"last_status_age_ms\": "
+            "%lld, \"frames_ok\": %llu, \"rx\": %llu, \"reopens\": %llu, \"hangups\": %llu, "
+            "\"bad_frames\": {",
+            d->cfg.port, modemlink_is_open(&d->ml) ? "true" : "false",
+            modemlink_is_up(&d->ml, now) ? "true" : "false", (long long)st_age,
+            (unsigned long long)ms->frames_ok, (unsigned long long)ms->rx,
+            (unsigned long long)ms->opens, (unsigned long long)ms->hangups);
+    for (i = 1; i < PROTO_ERR_COUNT; i++) {
+        if (!ms->bad_frames[i])
+            continue;
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", proto_errname(-(int)i),
+                (unsigned long long)ms->bad_frames[i]);
+        first = 0;
+    }
+    fprintf(f, "}},\n");
+    fprintf(f,
+            "  \"collector\": {\"endpoint\": \"%s\", \"connected\": %s, \"rows_delivered\": %llu, "
+            "\"rows_resent\": %llu, \"auth_failures\": %llu},\n",
+            d->cfg.collector, us->connected ? "true" : "false",
+            (unsigned long long)us->rows_delivered, (unsigned long long)us->rows_resent,
+            (unsigned long long)us->auth_failures);
+    fprintf(f,
+            "  \"spool\": {\"depth\": %lld, \"oldest_age_ms\": %lld, \"intake_stopped\": %s, "
+            "\"reason\": \"%s\"},\n",
+            (long long)spool_depth(d->spool), (long long)spool_oldest_age_ms(d->spool, now),
+            d->intake_stopped ? "true" : "false", d->intake_stopped ? d->intake_reason : "");
+    fprintf(f,
+            "  \"frames\": {\"received\": %llu, \"stored\": %llu, \"duplicates\": %llu, "
+            "\"acks_sent\": %llu, \"acks_skipped\": %llu, \"not_stored\": %llu, \"rejected\": {",
+            (unsigned long long)d->rx_frames, (unsigned long long)d->accepted,
+            (unsigned long long)d->duplicates, (unsigned long long)d->acks_sent,
+            (unsigned long long)d->acks_skipped, (unsigned long long)d->not_stored);
+    first = 1;
+    for (i = 0; i < DAEMON_REASONS; i++) {
+        if (!d->rejected[i])
+            continue;
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", daemon_reason_name((int)i),
+                (unsigned long long)d->rejected[i]);
+        first = 0;
+    }
+    fprintf(f, "}},\n  \"devices\": [");
+    for (i = 0; i < d->st.count; i++) {
+        const struct daemon_device *v = &d->view[i];
+        fprintf(f,
+                "%s\n    {\"device\": \"%08x\", \"last_seen_ms\": %lld, \"rssi_dBm\": %d, "
+                "\"snr_dB\": %.2f, \"last_counter\": %u, \"acked\": %u, \"frames\": %llu, "
+                "\"records\": %llu, \"duplicates\": %llu}",
+                i ? "," : "", d->devs[i].device, (long long)v->last_seen_ms, v->rssi_dBm,
+                v->snr_qdB / 4.0, v->last_counter, d->devs[i].acked,
+                (unsigned long long)v->frames, (unsigned long long)v->records,
+                (unsigned long long)v->duplicates);
+    }
+    fprintf(f, "\n  ]\n}\n");
+}
+
+static void write_text(struct daemon *d, FILE *f, int64_t now)
+{
+    const struct modemlink_stats *ms = modemlink_stats(&d->ml);
+    const struct upstream_stats *us = upstream_stats(d->up);
+    struct modem_status st;
+    int64_t st_age = -1, oldest = spool_oldest_age_ms(d->spool, now);
+    char age[32], when[32];
+    size_t i;
+    time_t tt = (time_t)(now / 1000);
+    struct tm tm;
+    int silent = 0, any = 0;
+
+    localtime_r(&tt, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    fprintf(f, "lofte gateway, station %u, at %s (up %llds)\n\n", d->cfg.station_id, when,
+            (long long)((now - d->started_ms) / 1000));
+    modemlink_last_status(&d->ml, now, &st, &st_age);
+    fmt_age(age, sizeof age, st_age);
+    fprintf(f, "modem      %-4s  %s, last STATUS %s ago, %llu frames, %llu reopens\n",
+            modemlink_is_up(&d->ml, now) ? "UP" : "DOWN", d->cfg.port, age,
+            (unsigned long long)ms->frames_ok, (unsigned long long)ms->opens);
+    fprintf(f, "collector  %-4s  %s, %llu records delivered\n", us->connected ? "UP" : "DOWN",
+            d->cfg.collector, (unsigned long long)us->rows_delivered);
+    fmt_age(age, sizeof age, oldest);
+    fprintf(f, "spool      %lld waiting, oldest %s%s%s\n", (long long)spool_depth(d->spool),
+            oldest >= 0 ? age : "-", d->intake_stopped ? "  INTAKE STOPPED: " : "",
+            d->intake_stopped ? d->intake_reason : "");
+    fprintf(f, "frames     %llu received, %llu stored, %llu duplicates, %llu acks sent\n",
+            (unsigned long long)d->rx_frames, (unsigned long long)d->accepted,
+            (unsigned long long)d->duplicates, (unsigned long long)d->acks_sent);
+    fprintf(f, "rejected  ");
+    for (i = 0; i < DAEMON_REASONS; i++)
+        if (d->rejected[i]) {
+            fprintf(f, " %s %llu", daemon_reason_name((int)i), (unsigned long long)d->rejected[i]);
+            any = 1;
+        }
+    for (i = 1; i < PROTO_ERR_COUNT; i++)
+        if (ms->bad_frames[i]) {
+            fprintf(f, " serial_%s %llu", proto_errname(-(int)i),
+                    (unsigned long long)ms->bad_frames[i]);
+            any = 1;
+        }
+    fprintf(f, "%s\n\n", any ? "" : " none");
+    fprintf(f, "device    last seen  RSSI dBm  SNR dB  last counter  acked    records\n");
+    for (i = 0; i < d->st.count; i++) {
+        const struct daemon_device *v = &d->view[i];
+        int64_t a = v->last_seen_ms ? now - v->last_seen_ms : -1;
+        fmt_age(age, sizeof age, a);
+        if (a < 0 || a > SILENT_AFTER_MS)
+            silent++;
+        if (v->last_seen_ms)
+            fprintf(f, "%08x  %9s  %8d  %6.2f  %12u  %7u  %7llu%s\n", d->devs[i].device, age,
+                    v->rssi_dBm, v->snr_qdB / 4.0, v->last_counter, d->devs[i].acked,
+                    (unsigned long long)v->records, a > SILENT_AFTER_MS ? "  SILENT" : "");
+        else
+            fprintf(f, "%08x  %9s  %8s  %6s  %12s  %7u  %7s  SILENT\n", d->devs[i].device, age,
+                    "-", "-", "-", d->devs[i].acked, "-");
+    }
+    fprintf(f, "\n%zu devices, %d silent for more than a day (or never heard)\n", d->st.count,
+            silent);
+}
+
+int daemon_write_status(struct daemon *d, int64_t now_ms)
+{
+    char tmp[600];
+    FILE *f;
+    const char *dir = d->cfg.state_dir;
+    d->status_written_ms = now_ms;
+    if ((f = open_tmp(dir, "status.json", tmp, sizeof tmp)) == NULL)
+        goto fail;
+    write_json(d, f, now_ms);
+    if (publish(f, tmp, dir, "status.json") != 0)
+        goto fail;
+    if ((f = open_tmp(dir, "status.txt", tmp, sizeof tmp)) == NULL)
+        goto fail;
+    write_text(d, f, now_ms);
+    if (publish(f, tmp, dir, "status.txt") != 0)
+        goto fail;
+    return 0;
+fail:
+    log_warn("cannot write status into %s: %s", dir, strerror(errno));
+    return -1;
+}
