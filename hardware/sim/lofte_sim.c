@@ -25,6 +25,7 @@ static const struct opt opts[] = {
     {"seed", OPT_INT, "seed: same seed, same scenario and ground truth (default 1)"},
     {"loss", OPT_PROB, "uplink loss probability per receiver (default 0.05)"},
     {"bit-errors", OPT_PROB, "probability a frame gets flipped bits (default: channel's)"},
+    {"bit-errors-pass", OPT_PROB, "of the frames with bit errors, the part the LoRa CRC misses"},
     {"duplicates", OPT_PROB, "probability a reception is delivered twice"},
     {"downlink-loss", OPT_PROB, "probability an ack is lost"},
     {"delay-ms", OPT_INT, "maximum modem latency in ms"},
@@ -104,6 +105,8 @@ static int parse_value(const struct opt *o, const char *arg, struct field_config
             cfg->uplink_loss = p;
         else if (!strcmp(o->name, "bit-errors"))
             cfg->channel.bit_error_p = p;
+        else if (!strcmp(o->name, "bit-errors-pass"))
+            cfg->channel.bit_error_pass_p = p;
         else if (!strcmp(o->name, "duplicates"))
             cfg->channel.dup_p = p;
         else

@@ -1,0 +1,28 @@
+# analysis.cmake -- the collector's analysis side: calendar, targets, rollups,
+# evaluation and reports (static library lofte_analysis), and lofte-report.
+# Included from collector/CMakeLists.txt:  include(analysis.cmake)
+# Paths are relative to this file, so it works from any including scope.
+
+find_library(LOFTE_SQLITE3_LIB sqlite3 REQUIRED)
+find_path(LOFTE_SQLITE3_INCLUDE sqlite3.h REQUIRED)
+
+set(LOFTE_ANALYSIS_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+add_library(lofte_analysis STATIC
+  ${LOFTE_ANALYSIS_DIR}/calendar.c
+  ${LOFTE_ANALYSIS_DIR}/targets.c
+  ${LOFTE_ANALYSIS_DIR}/rollup.c
+  ${LOFTE_ANALYSIS_DIR}/evaluate.c
+  ${LOFTE_ANALYSIS_DIR}/report.c)
+target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_SQLITE3_INCLUDE})
+# lofte_proto gives the name tables of record.h (activities, zones, actors).
+target_link_libraries(lofte_analysis PUBLIC lofte_proto ${LOFTE_SQLITE3_LIB} m)
+target_compile_options(lofte_analysis PRIVATE -Wall -Wextra -Werror -pedantic)
+# Without --targets, lofte-report reads the shipped illustrative file. A
+# source-tree path: fine for the analysts' checkout this is built in.
+target_compile_definitions(lofte_analysis PRIVATE
+  LOFTE_DEFAULT_TARGETS="${LOFTE_ANALYSIS_DIR}/targets/hammaro-2023-2025.targets")
+
+add_executable(lofte-report ${LOFTE_ANALYSIS_DIR}/report_main.c)
+target_link_libraries(lofte-report PRIVATE lofte_analysis)
+target_compile_options(lofte-report PRIVATE -Wall -Wextra -Werror -pedantic)

@@ -1,0 +1,359 @@
+/* intake.c -- ROUTER socket, batches in, ACKs out (see intake.h).
+ *
+ * Design note. The order inside intake_batch is the whole point of the
+ * module: decode, store_put_batch, store_commit, and only then the ACK.
+ * Any failure before the commit returns sends REFUSED (or nothing) and the
+ * gateway keeps the rows. A crash between commit and ACK means the gateway
+ * resends rows the store already has: they come back as duplicates and are
+ * acknowledged again, stored once.
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "clog.h"
+#include "intake.h"
+#include "proto_err.h"
+#include "upstream.h"
+#include "zap.h"
+
+#define INTAKE_BATCHES_PER_STEP 32
+
+struct intake {
+    void *ctx, *router;
+    struct zap *zap;
+    struct zap_allowed allowed;
+    int64_t *gateway_ids;        /* parallel to allowed.gw; 0 = not yet in the store */
+    struct store *store;
+    char endpoint[256];
+    struct intake_stats stats;
+    int full_logged;             /* the disk-full condition was announced */
+    struct spool_row rows[UPSTREAM_BATCH_MAX];
+    enum store_outcome outcomes[UPSTREAM_BATCH_MAX];
+    struct upstream_reply reply;
+    uint8_t out[UPSTREAM_REPLY_MAX_LEN];
+};
+
+const char *intake_strerror(int err)
+{
+    switch (err) {
+    case INTAKE_OK: return "success";
+    case INTAKE_ERR_CONFIG: return "intake misconfigured";
+    case INTAKE_ERR_KEY: return "collector secret key file missing or malformed";
+    case INTAKE_ERR_KEY_MODE: return "collector secret key file is readable by others";
+    case INTAKE_ERR_ALLOWED: return "allowed-gateways file unusable";
+    case INTAKE_ERR_ZMQ: return "ZeroMQ error in the intake";
+    default: return "unknown intake error";
+    }
+}
+
+static int set_int(void *s, int opt, int v)
+{
+    return zmq_setsockopt(s, opt, &v, sizeof v);
+}
+
+int intake_open(struct intake **out, const struct intake_config *cfg, struct store *st,
+                char *err, size_t errlen)
+{
+    char pub[UPSTREAM_Z85_LEN + 1], sec[UPSTREAM_Z85_LEN + 1];
+    const char *bind = cfg->bind ? cfg->bind : INTAKE_DEFAULT_BIND;
+    int64_t maxmsg = UPSTREAM_BATCH_MAX_LEN; /* an authenticated peer still may not flood us */
+    struct intake *in;
+    size_t elen;
+    int rc;
+
+    *out = NULL;
+    if (!cfg->secret_key_file || !cfg->allowed_gateways_file) {
+        snprintf(err, errlen, "intake: a secret key file and an allowed-gateways file are "
+                 "required");
+        return INTAKE_ERR_CONFIG;
+    }
+    rc = upstream_key_load(cfg->secret_key_file, pub, sec, err, errlen);
+    if (rc == UPSTREAM_ERR_KEY_MODE)
+        return INTAKE_ERR_KEY_MODE;
+    if (rc)
+        return INTAKE_ERR_KEY;
+    in = calloc(1, sizeof *in);
+    if (!in) {
+        upstream_wipe(sec, sizeof sec);
+        snprintf(err, errlen, "intake: out of memory");
+        return INTAKE_ERR_CONFIG;
+    }
+    in->store = st;
+    if (zap_allowed_load(cfg->allowed_gateways_file, &in->allowed, err, errlen) != ZAP_OK) {
+        upstream_wipe(sec, sizeof sec);
+        intake_close(in);
+        return INTAKE_ERR_ALLOWED;
+    }
+    in->gateway_ids = calloc(in->allowed.count + 1, sizeof *in->gateway_ids);
+    in->ctx = zmq_ctx_new();
+    /* The ZAP handler first: without one, libzmq lets every CURVE client in. */
+    if (!in->gateway_ids || !in->ctx ||
+        zap_open(&in->zap, in->ctx, &in->allowed, err, errlen) != ZAP_OK) {
+        upstream_wipe(sec, sizeof sec);
+        if (!in->gateway_ids || !in->ctx)
+            snprintf(err, errlen, "intake: cannot create a ZeroMQ context");
+        intake_close(in);
+        return INTAKE_ERR_ZMQ;
+    }
+    in->router = zmq_socket(in->ctx, ZMQ_ROUTER);
+    rc = in->router ? 0 : -1;
+    /* LINGER: give a last ACK half a second to leave on shutdown; a lost
+     * one only costs a resend. MANDATORY: a reply to a vanished gateway
+     * fails visibly (counted) instead of vanishing. */
+    if (!rc) rc = set_int(in->router, ZMQ_LINGER, 500);
+    if (!rc) rc = set_int(in->router, ZMQ_ROUTER_MANDATORY, 1);
+    if (!rc) rc = set_int(in->router, ZMQ_HEARTBEAT_IVL, 2000);
+    if (!rc) rc = set_int(in->router, ZMQ_HEARTBEAT_TIMEOUT, 6000);
+    if (!rc) rc = zmq_setsockopt(in->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (!rc) rc = set_int(in->router, ZMQ_CURVE_SERVER, 1);
+    if (!rc) rc = zmq_setsockopt(in->router, ZMQ_CURVE_SECRETKEY, sec, UPSTREAM_Z85_LEN);
+    if (!rc) rc = zmq_setsockopt(in->router, ZMQ_CURVE_PUBLICKEY, pub, UPSTREAM_Z85_LEN);
+    if (!rc) rc = zmq_setsockopt(in->router, ZMQ_ZAP_DOMAIN, "lofte", 5);
+    upstream_wipe(sec, sizeof sec);
+    if (!rc) rc = zmq_bind(in->router, bind);
+    elen = sizeof in->endpoint;
+    if (!rc) rc = zmq_getsockopt(in->router, ZMQ_LAST_ENDPOINT, in->endpoint, &elen);
+    if (rc) {
+        snprintf(err, errlen, "intake: cannot bind %s: %s", bind, zmq_strerror(zmq_errno()));
+        intake_close(in);
+        return INTAKE_ERR_ZMQ;
+    }
+    clog_msg(CLOG_INFO, "intake: listening on %s, public key %s, %zu allowed gateways",
+         in->endpoint, pub, in->allowed.count);
+    *out = in;
+    return INTAKE_OK;
+}
+
+void intake_close(struct intake *in)
+{
+    if (!in)
+        return;
+    if (in->router)
+        zmq_close(in->router);
+    zap_close(in->zap);
+    if (in->ctx)
+        zmq_ctx_term(in->ctx);
+    zap_allowed_free(&in->allowed);
+    free(in->gateway_ids);
+    free(in);
+}
+
+const char *intake_endpoint(const struct intake *in)
+{
+    return in->endpoint;
+}
+
+const struct intake_stats *intake_stats(const struct intake *in)
+{
+    return &in->stats;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void intake_send(struct intake *in, zmq_msg_t *id, const struct upstream_reply *r)
+{
+    size_t len;
+    if (upstream_reply_encode(r, in->out, sizeof in->out, &len) != PROTO_OK)
+        return; /* cannot happen: counts and ids come from a decoded batch */
+    if (zmq_send(in->router, zmq_msg_data(id), zmq_msg_size(id), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(in->router, in->out, len, ZMQ_DONTWAIT) < 0) {
+        /* gone or congested: it will resend, we will ack again */
+        in->stats.replies_lost++;
+        return;
+    }
+    if (r->type == UPSTREAM_ACK)
+        in->stats.acks_sent++;
+}
+
+static void intake_refuse(struct intake *in, zmq_msg_t *id, int reason, size_t n)
+{
+    size_t i;
+    in->reply.type = UPSTREAM_REFUSED;
+    in->reply.reason = (uint8_t)reason;
+    in->reply.count = (uint16_t)n;
+    for (i = 0; i < n; i++)
+        in->reply.ids[i] = in->rows[i].id;
+    intake_send(in, id, &in->reply);
+}
+
+/* The store's id of an authenticated gateway, registering it on first sight. */
+static int intake_gateway_id(struct intake *in, const struct zap_gateway *g, int64_t *id,
+                             char *err, size_t errlen)
+{
+    size_t k = (size_t)(g - in->allowed.gw);
+    int rc;
+    if (in->gateway_ids[k]) {
+        *id = in->gateway_ids[k];
+        return STORE_OK;
+    }
+    rc = store_gateway(in->store, g->name, g->public_z85, id, err, errlen);
+    if (rc == STORE_OK)
+        in->gateway_ids[k] = *id;
+    return rc;
+}
+
+static void intake_store_failed(struct intake *in, zmq_msg_t *id, const struct zap_gateway *g,
+                                int rc, size_t n, const char *err)
+{
+    if (rc == STORE_ERR_FULL) {
+        in->stats.refused_full++;
+        /* loud, but once per episode and then every 100th batch: the
+         * gateways resend every few seconds */
+        if (!in->full_logged || in->stats.refused_full % 100 == 0)
+            clog_msg(CLOG_ERROR, "intake: DISK FULL, NOT storing or acknowledging records "
+                 "(%llu batches refused so far; gateways keep them and resend): %s",
+                 (unsigned long long)in->stats.refused_full, err);
+        in->full_logged = 1;
+        intake_refuse(in, id, UPSTREAM_REFUSED_STORAGE_FULL, n);
+    } else {
+        in->stats.refused_error++;
+        clog_msg(CLOG_ERROR, "intake: cannot store a batch of %zu rows from %s, NOT acknowledged: %s",
+             n, g->name, err);
+        intake_refuse(in, id, UPSTREAM_REFUSED_STORAGE_ERROR, n);
+    }
+}
+
+/* One BATCH from one gateway: decode, store, commit, and only then ACK. */
+static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
+{
+    const char *user = zmq_msg_gets(body, "User-Id");
+    const struct zap_gateway *g = zap_allowed_by_name(&in->allowed, user);
+    char err[512];
+    size_t n = 0, i;
+    int64_t gw;
+    int rc;
+
+    if (!g) {
+        in->stats.unknown_sender++;
+        clog_msg(CLOG_WARN, "intake: a message without an authenticated gateway name; dropped");
+        return;
+    }
+    rc = upstream_batch_decode(zmq_msg_data(body), zmq_msg_size(body), in->rows,
+                               UPSTREAM_BATCH_MAX, &n);
+    if (rc != PROTO_OK) {
+        in->stats.malformed++;
+        clog_msg(CLOG_WARN, "intake: gateway %s sent a %zu-byte message that is not a batch: %s",
+             g->name, zmq_msg_size(body), proto_errname(rc));
+        intake_refuse(in, id, UPSTREAM_REFUSED_MALFORMED, 0);
+        return;
+    }
+    rc = intake_gateway_id(in, g, &gw, err, sizeof err);
+    if (rc == STORE_OK)
+        rc = store_put_batch(in->store, gw, in->rows, n, now_ms(), in->outcomes, err, sizeof err);
+    if (rc == STORE_OK)
+        rc = store_commit(in->store, err, sizeof err);
+    if (rc != STORE_OK) {
+        intake_store_failed(in, id, g, rc, n, err);
+        return;
+    }
+    if (in->full_logged) {
+        clog_msg(CLOG_WARN, "intake: storing again after a full disk");
+        in->full_logged = 0;
+    }
+    /* committed: from here on the ACK may leave */
+    in->stats.batches++;
+    for (i = 0; i < n; i++) {
+        switch (in->outcomes[i]) {
+        case STORE_INSERTED: in->stats.rows_inserted++; break;
+        case STORE_DUPLICATE: in->stats.rows_duplicate++; break;
+        case STORE_QUARANTINED:
+            in->stats.rows_quarantined++;
+            clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s does not decode; kept in "
+                 "rejected_records", (unsigned long)in->rows[i].device,
+                 (unsigned long)in->rows[i].counter, g->name);
+            break;
+        case STORE_CONFLICT:
+            in->stats.rows_conflict++;
+            clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s differs from the copy already "
+                 "stored; the first is kept", (unsigned long)in->rows[i].device,
+                 (unsigned long)in->rows[i].counter, g->name);
+            break;
+        }
+        in->reply.ids[i] = in->rows[i].id;
+    }
+    clog_msg(CLOG_DEBUG, "intake: batch of %zu rows from %s committed", n, g->name);
+    in->reply.type = UPSTREAM_ACK;
+    in->reply.reason = 0;
+    in->reply.count = (uint16_t)n;
+    intake_send(in, id, &in->reply);
+}
+
+/* Receive and handle one message; 0 when none was pending. */
+static int intake_one(struct intake *in)
+{
+    zmq_msg_t id, body;
+    int more = 0;
+    size_t ms = sizeof more;
+    zmq_msg_init(&id);
+    if (zmq_msg_recv(&id, in->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&id);
+        return 0;
+    }
+    zmq_getsockopt(in->router, ZMQ_RCVMORE, &more, &ms);
+    zmq_msg_init(&body);
+    if (!more || zmq_msg_recv(&body, in->router, 0) < 0) {
+        in->stats.malformed++;
+    } else {
+        zmq_getsockopt(in->router, ZMQ_RCVMORE, &more, &ms);
+        if (!more) {
+            intake_batch(in, &id, &body);
+        } else {
+            /* a batch is one frame: drop the rest of a multipart message */
+            in->stats.malformed++;
+            while (more) {
+                zmq_msg_t extra;
+                zmq_msg_init(&extra);
+                if (zmq_msg_recv(&extra, in->router, 0) < 0)
+                    more = 0;
+                else
+                    zmq_getsockopt(in->router, ZMQ_RCVMORE, &more, &ms);
+                zmq_msg_close(&extra);
+            }
+        }
+    }
+    zmq_msg_close(&body);
+    zmq_msg_close(&id);
+    return 1;
+}
+
+int intake_step(struct intake *in, int timeout_ms)
+{
+    zmq_pollitem_t items[2];
+    int rc, handled = 0;
+    memset(items, 0, sizeof items);
+    items[0].socket = in->router;
+    items[0].events = ZMQ_POLLIN;
+    items[1].socket = zap_socket(in->zap);
+    items[1].events = ZMQ_POLLIN;
+    rc = zmq_poll(items, 2, timeout_ms);
+    if (rc < 0)
+        return zmq_errno() == EINTR ? 0 : INTAKE_ERR_ZMQ;
+    zap_handle(in->zap);
+    while (handled < INTAKE_BATCHES_PER_STEP && intake_one(in)) {
+        handled++;
+        zap_handle(in->zap); /* a handshake waiting on us is never starved */
+    }
+    return handled;
+}
+
+int intake_run(struct intake *in, volatile sig_atomic_t *stop)
+{
+    while (!*stop) {
+        int rc = intake_step(in, 250);
+        if (rc < 0) {
+            clog_msg(CLOG_ERROR, "intake: poll failed: %s", zmq_strerror(zmq_errno()));
+            return rc;
+        }
+    }
+    return INTAKE_OK;
+}

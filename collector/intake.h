@@ -1,0 +1,85 @@
+/* intake.h -- the collector's end of the upstream link: a ZeroMQ ROUTER
+ * (bind, CURVE server) that takes BATCH messages from gateways, stores them
+ * and acknowledges what it has committed (docs/upstream.md).
+ *
+ * Design note. One thread, one loop: zmq_poll over the ROUTER and the ZAP
+ * handler's socket; each BATCH is decoded (upstream.h's codec, the same
+ * code the gateway encodes with), stored in one transaction (store.h) and
+ * answered with an ACK listing every row id of the batch, sent only after
+ * store_commit returned. If the store cannot commit (disk full, I/O error)
+ * the intake answers REFUSED instead, logs it loudly, keeps the connection
+ * and keeps trying with every batch the gateway resends: no record is
+ * acknowledged that is not on disk, and none is lost, since the gateway
+ * keeps it.
+ *
+ * The sender of a batch is the authenticated gateway (the ZAP user id on
+ * the message, see zap.h), never a field in the message.
+ *
+ * A batch is at most 256 rows; a commit (one fsync) dominates its cost.
+ * Only intake.c and zap.c include zmq.h.
+ */
+#ifndef LOFTE_INTAKE_H
+#define LOFTE_INTAKE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define INTAKE_DEFAULT_BIND "tcp://127.0.0.1:7710"
+
+enum intake_err {
+    INTAKE_OK = 0,
+    INTAKE_ERR_CONFIG = -600,    /* a required option is missing */
+    INTAKE_ERR_KEY = -601,       /* the secret key file is missing or malformed */
+    INTAKE_ERR_KEY_MODE = -602,  /* the secret key file is readable by others: refused */
+    INTAKE_ERR_ALLOWED = -603,   /* the allowed-gateways file is unusable */
+    INTAKE_ERR_ZMQ = -604        /* cannot bind the endpoint or the ZAP handler */
+};
+
+const char *intake_strerror(int err);
+
+struct intake_config {
+    const char *bind;                   /* NULL: INTAKE_DEFAULT_BIND; "tcp://127.0.0.1:*" picks a port */
+    const char *secret_key_file;        /* the collector's .key file, mode 0600 */
+    const char *allowed_gateways_file;  /* "<Z85 public key> <name>" per line */
+};
+
+struct intake_stats {
+    uint64_t batches;            /* decoded and committed */
+    uint64_t rows_inserted;
+    uint64_t rows_duplicate;
+    uint64_t rows_conflict;      /* same (device, counter), other bytes: logged */
+    uint64_t rows_quarantined;   /* undecodable records, kept in rejected_records */
+    uint64_t malformed;          /* messages that are not a valid BATCH */
+    uint64_t refused_full;       /* batches not stored: disk full */
+    uint64_t refused_error;      /* batches not stored: other database error */
+    uint64_t acks_sent;
+    uint64_t replies_lost;       /* the gateway went away before its reply */
+    uint64_t unknown_sender;     /* no ZAP user id on a message (cannot happen with ZAP) */
+};
+
+struct intake;
+
+/* Load keys and the allow-list, start the ZAP handler, bind. The store must
+ * outlive the intake. Errors come with a sentence (never a key) in err. */
+int intake_open(struct intake **out, const struct intake_config *cfg, struct store *st,
+                char *err, size_t errlen);
+/* Close the sockets (pending replies are dropped after a short linger). */
+void intake_close(struct intake *in);
+/* The endpoint actually bound, with the port ZeroMQ chose for ":*". */
+const char *intake_endpoint(const struct intake *in);
+
+/* Wait up to timeout_ms for work, then handle every pending authentication
+ * request and batch (a few dozen at most, so ZAP is never starved). A
+ * batch is always finished before it returns. Returns the number of
+ * batches handled, or INTAKE_ERR_ZMQ if polling failed (EINTR is not a
+ * failure: it returns 0 so the caller can look at its signal flag). */
+int intake_step(struct intake *in, int timeout_ms);
+/* intake_step until *stop becomes nonzero (set from a signal handler). */
+int intake_run(struct intake *in, volatile sig_atomic_t *stop);
+
+const struct intake_stats *intake_stats(const struct intake *in);
+
+#endif

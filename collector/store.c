@@ -1,0 +1,603 @@
+/* store.c -- the collector's SQLite database (see store.h).
+ *
+ * Design note. One received batch is one transaction: BEGIN IMMEDIATE,
+ * per row an INSERT .. ON CONFLICT DO NOTHING into records (the row count
+ * says inserted or duplicate), the void bookkeeping, an INSERT into
+ * receptions, then COMMIT with synchronous=FULL. Everything is prepared
+ * once. The schema's comments are inside the CREATE statements so that
+ * SQLite keeps them and `.schema` shows them to the analyst.
+ *
+ * Decoding happens here, with proto/'s record_decode: the gateway sends the
+ * record's wire bytes (the one definition of the format) and the store
+ * turns them into named columns, keeping the bytes too (`wire`) so a later
+ * version can re-derive any column.
+ */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proto_err.h"
+#include "store.h"
+
+/* 'LOCS': marks a lofte collector store. */
+#define STORE_APPLICATION_ID 0x4C4F4353
+/* Bump, and add a migration in store_schema(), when the schema changes. */
+#define STORE_SCHEMA_VERSION 1
+
+static const char store_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS gateways(\n"
+    "  -- one row per gateway (station daemon) that has fed this collector\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,       -- its name in the allowed-gateways file\n"
+    "  public_key TEXT NOT NULL,        -- its CURVE public key (Z85)\n"
+    "  first_seen TEXT NOT NULL,        -- UTC, ISO 8601\n"
+    "  last_seen TEXT NOT NULL          -- UTC, last batch received\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS records(\n"
+    "  -- one row per activity logged on a handheld (docs/protocol.md section 2), exactly once\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  device INTEGER NOT NULL,         -- the handheld's random pseudonym\n"
+    "  counter INTEGER NOT NULL,        -- the device's record number\n"
+    "  activity TEXT NOT NULL,          -- e.g. 'alcohol.screening', 'presence.foot_patrol'\n"
+    "  category TEXT NOT NULL,          -- e.g. 'alcohol', 'presence'; 'admin' for heartbeats and voids\n"
+    "  result TEXT NOT NULL,            -- e.g. 'negative', 'completed'; meaning depends on category\n"
+    "  action TEXT NOT NULL,            -- strictest action: none, advice, fine, report, deprivation_of_liberty\n"
+    "  guardian_contacted INTEGER NOT NULL, -- side actions, 0 or 1 each\n"
+    "  concern_report INTEGER NOT NULL,     -- (orosanmaelan)\n"
+    "  vehicle_measure INTEGER NOT NULL,\n"
+    "  licence_seized INTEGER NOT NULL,\n"
+    "  seizure INTEGER NOT NULL,\n"
+    "  clock_unset INTEGER NOT NULL,    -- 1: device had no clock; start_min counts from its boot\n"
+    "  start_min INTEGER NOT NULL,      -- minutes since 2020-01-01T00:00Z (or since boot, see clock_unset)\n"
+    "  start_utc TEXT,                  -- 'YYYY-MM-DDTHH:MMZ'; NULL when clock_unset\n"
+    "  quantity INTEGER,                -- people, vehicles or visitors; NULL for admin records\n"
+    "  duration_min INTEGER,            -- minutes; NULL for admin records\n"
+    "  zone TEXT,                       -- e.g. 'skoghall_centre'; NULL for admin records\n"
+    "  actor TEXT,                      -- police, municipal_guard, ...; NULL for admin records\n"
+    "  cell INTEGER,                    -- ~100 m grid cell, row * 256 + column; NULL if not given\n"
+    "  operation INTEGER,               -- operation code grouping records; NULL if none\n"
+    "  void_counter INTEGER,            -- admin.void only: counter of the record it cancels\n"
+    "  voided_by INTEGER,               -- counter of the admin.void that cancelled this record; NULL = counts\n"
+    "  oldest_unacked INTEGER,          -- admin.heartbeat only: oldest counter queued on the device, 0 = none\n"
+    "  queue_depth INTEGER,             -- admin.heartbeat only: records queued on the device\n"
+    "  received_at TEXT NOT NULL,       -- UTC when the collector first committed it\n"
+    "  wire BLOB NOT NULL,              -- the record's bytes as logged (docs/protocol.md section 2)\n"
+    "  UNIQUE(device, counter)\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS records_void_target ON records(device, void_counter)\n"
+    "  WHERE void_counter IS NOT NULL;\n"
+    "CREATE TABLE IF NOT EXISTS receptions(\n"
+    "  -- one row per gateway that relayed a record: the same radio frame may reach several\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
+    "  station INTEGER NOT NULL,        -- the station id the gateway acknowledges with\n"
+    "  device INTEGER NOT NULL,         -- with counter: the record, records(device, counter)\n"
+    "  counter INTEGER NOT NULL,\n"
+    "  rx_time_ms INTEGER NOT NULL,     -- Unix ms when the frame ended on air; 0 = unknown\n"
+    "  rx_utc TEXT,                     -- the same, ISO 8601; NULL when unknown\n"
+    "  rssi_dBm INTEGER NOT NULL,\n"
+    "  snr_dB REAL NOT NULL,\n"
+    "  freq_hz INTEGER NOT NULL,\n"
+    "  sf INTEGER NOT NULL,             -- LoRa spreading factor 7..12\n"
+    "  bw_kHz INTEGER NOT NULL,\n"
+    "  received_at TEXT NOT NULL,       -- UTC when the collector committed it\n"
+    "  UNIQUE(gateway, device, counter)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS rejected_records(\n"
+    "  -- authentic records this collector cannot decode (a device newer than the collector?):\n"
+    "  -- kept for a later version, never counted\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
+    "  device INTEGER NOT NULL,\n"
+    "  counter INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL,            -- the decoder's reason, e.g. 'unknown_activity'\n"
+    "  wire BLOB NOT NULL,\n"
+    "  received_at TEXT NOT NULL,\n"
+    "  UNIQUE(device, counter)\n"
+    ");\n";
+
+enum {
+    ST_GW_UPSERT,
+    ST_GW_SEEN,
+    ST_REC_INSERT,
+    ST_REC_WIRE,
+    ST_VOID_APPLY,
+    ST_VOID_RESOLVE,
+    ST_RX_INSERT,
+    ST_REJECT,
+    ST_COUNT
+};
+
+/* Indexed by the enum above: change both together. Parameter numbers are
+ * named in comments where a statement has many. */
+static const char *const store_sql[ST_COUNT] = {
+    [ST_GW_UPSERT] =
+        "INSERT INTO gateways(name, public_key, first_seen, last_seen) VALUES(?1, ?2, ?3, ?3)"
+        " ON CONFLICT(name) DO UPDATE SET public_key = excluded.public_key,"
+        " last_seen = excluded.last_seen RETURNING id",
+    [ST_GW_SEEN] = "UPDATE gateways SET last_seen = ?2 WHERE id = ?1",
+    [ST_REC_INSERT] =
+        "INSERT INTO records(device, counter, activity, category, result, action,"
+        " guardian_contacted, concern_report, vehicle_measure, licence_seized, seizure,"
+        " clock_unset, start_min, start_utc, quantity, duration_min, zone, actor, cell,"
+        " operation, void_counter, oldest_unacked, queue_depth, received_at, wire)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+        " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+        " ON CONFLICT(device, counter) DO NOTHING",
+    [ST_REC_WIRE] = "SELECT wire FROM records WHERE device = ?1 AND counter = ?2",
+    /* a new void (?3 = its counter) cancels its earlier target ?2; the
+     * lowest void counter wins, so arrival order does not matter */
+    [ST_VOID_APPLY] =
+        "UPDATE records SET voided_by = ?3 WHERE device = ?1 AND counter = ?2"
+        " AND activity <> 'admin.void' AND (voided_by IS NULL OR voided_by > ?3)",
+    /* a new record ?2 looks for a void that arrived before it; INDEXED BY:
+     * without statistics the planner would walk every later record of the
+     * device through the (device, counter) index instead */
+    [ST_VOID_RESOLVE] =
+        "UPDATE records SET voided_by = (SELECT min(v.counter) FROM records v"
+        "  INDEXED BY records_void_target"
+        "  WHERE v.device = ?1 AND v.void_counter = ?2 AND v.activity = 'admin.void'"
+        "  AND v.counter > ?2)"
+        " WHERE device = ?1 AND counter = ?2 AND EXISTS (SELECT 1 FROM records v"
+        "  INDEXED BY records_void_target"
+        "  WHERE v.device = ?1 AND v.void_counter = ?2 AND v.activity = 'admin.void'"
+        "  AND v.counter > ?2)",
+    [ST_RX_INSERT] =
+        "INSERT INTO receptions(gateway, station, device, counter, rx_time_ms, rx_utc,"
+        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " ON CONFLICT(gateway, device, counter) DO NOTHING",
+    [ST_REJECT] =
+        "INSERT INTO rejected_records(gateway, device, counter, reason, wire, received_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device, counter) DO NOTHING",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    char *path;
+    int in_txn;
+};
+
+const char *store_strerror(int err)
+{
+    switch (err) {
+    case STORE_OK: return "success";
+    case STORE_ERR_OPEN: return "cannot open the collector database";
+    case STORE_ERR_SCHEMA: return "collector database written by a newer lofte";
+    case STORE_ERR_FULL: return "collector database disk full";
+    case STORE_ERR_IO: return "collector database error";
+    case STORE_ERR_TXN: return "collector database transaction misuse";
+    default: return "unknown store error";
+    }
+}
+
+const char *store_outcome_name(int outcome)
+{
+    switch (outcome) {
+    case STORE_INSERTED: return "inserted";
+    case STORE_DUPLICATE: return "duplicate";
+    case STORE_CONFLICT: return "conflict";
+    case STORE_QUARANTINED: return "quarantined";
+    default: return "unknown";
+    }
+}
+
+static void store_say(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* A full disk may surface as SQLITE_FULL or as an I/O error with ENOSPC;
+ * both are STORE_ERR_FULL, which the intake reports as such. */
+static int store_fail(struct store *st, int rc, char *err, size_t errlen, const char *what)
+{
+    int sys = sqlite3_system_errno(st->db);
+    int code = ((rc & 0xFF) == SQLITE_FULL ||
+                ((rc & 0xFF) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT)))
+                   ? STORE_ERR_FULL : STORE_ERR_IO;
+    store_say(err, errlen, "collector database %s: %s: %s", st->path, what,
+              sqlite3_errmsg(st->db));
+    return code;
+}
+
+static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
+{
+    int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? STORE_OK : store_fail(st, rc, err, errlen, "cannot execute");
+}
+
+static int store_pragma_int(struct store *st, const char *sql, int64_t *v)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(q, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int store_schema(struct store *st, char *err, size_t errlen)
+{
+    int64_t app = 0, ver = 0;
+    char sql[128];
+    int rc;
+    if (store_pragma_int(st, "PRAGMA application_id", &app) != SQLITE_OK ||
+        store_pragma_int(st, "PRAGMA user_version", &ver) != SQLITE_OK) {
+        store_say(err, errlen, "collector database %s: cannot read it: %s", st->path,
+                  sqlite3_errmsg(st->db));
+        return STORE_ERR_OPEN;
+    }
+    if (app != 0 && app != STORE_APPLICATION_ID) {
+        store_say(err, errlen, "%s is an SQLite file but not a lofte collector database",
+                  st->path);
+        return STORE_ERR_OPEN;
+    }
+    if (ver > STORE_SCHEMA_VERSION) {
+        store_say(err, errlen, "collector database %s has schema version %lld, newer than "
+                  "this collector's %d", st->path, (long long)ver, STORE_SCHEMA_VERSION);
+        return STORE_ERR_SCHEMA;
+    }
+    if (ver == STORE_SCHEMA_VERSION)
+        return STORE_OK;
+    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err, errlen)) != STORE_OK)
+        return rc;
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+    if ((rc = store_exec(st, store_schema_sql, err, errlen)) != STORE_OK ||
+        (rc = store_exec(st, sql, err, errlen)) != STORE_OK) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return store_exec(st, "COMMIT", err, errlen);
+}
+
+int store_open(struct store **out, const char *path, const struct store_options *opt,
+               char *err, size_t errlen)
+{
+    struct store *st;
+    int rc, i;
+    *out = NULL;
+    st = calloc(1, sizeof *st);
+    if (!st || !(st->path = strdup(path))) {
+        free(st);
+        store_say(err, errlen, "collector database %s: out of memory", path);
+        return STORE_ERR_OPEN;
+    }
+    rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        store_say(err, errlen, "cannot open collector database %s: %s", path,
+                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        store_close(st);
+        return STORE_ERR_OPEN;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    /* analysts' read transactions may briefly hold locks during a checkpoint */
+    sqlite3_busy_timeout(st->db, 5000);
+    /* WAL: analysts read while the intake writes. FULL: a COMMIT is on disk
+     * when it returns, and an ACK follows only then. */
+    if ((rc = store_exec(st, "PRAGMA journal_mode = WAL", err, errlen)) != STORE_OK ||
+        (rc = store_exec(st, "PRAGMA synchronous = FULL", err, errlen)) != STORE_OK ||
+        (rc = store_exec(st, "PRAGMA foreign_keys = ON", err, errlen)) != STORE_OK ||
+        (rc = store_schema(st, err, errlen)) != STORE_OK) {
+        store_close(st);
+        return rc == STORE_ERR_SCHEMA ? rc : STORE_ERR_OPEN;
+    }
+    if (opt && opt->max_bytes > 0) {
+        int64_t page = 4096;
+        char sql[64];
+        store_pragma_int(st, "PRAGMA page_size", &page);
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+                 (long long)(opt->max_bytes / (page > 0 ? page : 4096) + 1));
+        if ((rc = store_exec(st, sql, err, errlen)) != STORE_OK) {
+            store_close(st);
+            return STORE_ERR_OPEN;
+        }
+    }
+    for (i = 0; i < ST_COUNT; i++) {
+        rc = sqlite3_prepare_v3(st->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
+                                NULL);
+        if (rc != SQLITE_OK) {
+            store_say(err, errlen, "collector database %s: cannot prepare a statement: %s",
+                      path, sqlite3_errmsg(st->db));
+            store_close(st);
+            return STORE_ERR_OPEN;
+        }
+    }
+    *out = st;
+    return STORE_OK;
+}
+
+void store_close(struct store *st)
+{
+    int i;
+    if (!st)
+        return;
+    for (i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(st->st[i]);
+    if (st->db) {
+        if (!sqlite3_get_autocommit(st->db))
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(st->db);
+    }
+    free(st->path);
+    free(st);
+}
+
+/* "2024-09-14T20:31:00.123Z" */
+static void store_utc_ms(int64_t unix_ms, char out[32])
+{
+    time_t t = (time_t)(unix_ms / 1000);
+    struct tm tm;
+    char s[24];
+    gmtime_r(&t, &tm);
+    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", s, (int)(unix_ms % 1000));
+}
+
+int store_gateway(struct store *st, const char *name, const char *public_z85, int64_t *id,
+                  char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_GW_UPSERT];
+    struct timespec ts;
+    char now[32];
+    int rc;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    store_utc_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, public_z85, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        rc = sqlite3_step(q); /* RETURNING: finish the statement, which commits it */
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, err, errlen, "cannot record a gateway");
+    return STORE_OK;
+}
+
+static int store_step(struct store *st, sqlite3_stmt *q, char *err, size_t errlen,
+                      const char *what)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(st, rc, err, errlen, what);
+}
+
+static void bind_name_or_null(sqlite3_stmt *q, int i, int present, const char *s)
+{
+    if (present)
+        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* Insert one decoded record; *inserted says whether it was new. */
+static int store_record(struct store *st, const struct spool_row *row, const struct record *r,
+                        const char *now, int *inserted, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_REC_INSERT];
+    const struct record_activity_info *info = record_activity_info(r->activity);
+    const char *act = info ? info->name : "?";
+    int admin = record_category(r->activity) == CAT_ADMIN, rc;
+    char start_utc[24];
+
+    sqlite3_bind_int64(q, 1, row->device);
+    sqlite3_bind_int64(q, 2, row->counter);
+    sqlite3_bind_text(q, 3, act, -1, SQLITE_STATIC);
+    /* the category is the activity name's prefix: "alcohol.screening" */
+    sqlite3_bind_text(q, 4, act, (int)strcspn(act, "."), SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, record_result_name(r->activity, r->result), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, record_action_name(r->action), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 7, !!(r->side & SIDE_GUARDIAN_CONTACTED));
+    sqlite3_bind_int(q, 8, !!(r->side & SIDE_CONCERN_REPORT));
+    sqlite3_bind_int(q, 9, !!(r->side & SIDE_VEHICLE_MEASURE));
+    sqlite3_bind_int(q, 10, !!(r->side & SIDE_LICENCE_SEIZED));
+    sqlite3_bind_int(q, 11, !!(r->side & SIDE_SEIZURE));
+    sqlite3_bind_int(q, 12, r->clock_unset ? 1 : 0);
+    sqlite3_bind_int64(q, 13, r->start_min);
+    if (r->clock_unset) {
+        /* minutes since the device booted: not a date (protocol.md §2.1) */
+        sqlite3_bind_null(q, 14);
+    } else {
+        time_t t = (time_t)(LOFTE_EPOCH_UNIX + (int64_t)r->start_min * 60);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(start_utc, sizeof start_utc, "%Y-%m-%dT%H:%MZ", &tm);
+        sqlite3_bind_text(q, 14, start_utc, -1, SQLITE_STATIC);
+    }
+    if (admin) {
+        sqlite3_bind_null(q, 15);
+        sqlite3_bind_null(q, 16);
+    } else {
+        sqlite3_bind_int(q, 15, r->quantity);
+        sqlite3_bind_int(q, 16, r->duration_min);
+    }
+    bind_name_or_null(q, 17, !admin, record_zone_name(r->zone));
+    bind_name_or_null(q, 18, !admin, record_actor_name(r->actor));
+    if (!admin && r->cell != RECORD_CELL_NONE)
+        sqlite3_bind_int(q, 19, r->cell);
+    else
+        sqlite3_bind_null(q, 19);
+    if (!admin && r->operation)
+        sqlite3_bind_int(q, 20, r->operation);
+    else
+        sqlite3_bind_null(q, 20);
+    if (r->activity == ACT_ADMIN_VOID)
+        sqlite3_bind_int64(q, 21, r->void_counter);
+    else
+        sqlite3_bind_null(q, 21);
+    if (r->activity == ACT_ADMIN_HEARTBEAT) {
+        sqlite3_bind_int64(q, 22, r->oldest_unacked);
+        sqlite3_bind_int(q, 23, r->queue_depth);
+    } else {
+        sqlite3_bind_null(q, 22);
+        sqlite3_bind_null(q, 23);
+    }
+    sqlite3_bind_text(q, 24, now, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 25, row->record, row->record_len, SQLITE_STATIC);
+    if ((rc = store_step(st, q, err, errlen, "cannot insert a record")) != STORE_OK)
+        return rc;
+    *inserted = sqlite3_changes(st->db) > 0;
+    if (!*inserted)
+        return STORE_OK;
+
+    if (r->activity == ACT_ADMIN_VOID) {
+        /* a void names an EARLIER record of its device (protocol.md §2.3) */
+        if (r->void_counter >= row->counter)
+            return STORE_OK;
+        q = st->st[ST_VOID_APPLY];
+        sqlite3_bind_int64(q, 1, row->device);
+        sqlite3_bind_int64(q, 2, r->void_counter);
+        sqlite3_bind_int64(q, 3, row->counter);
+        return store_step(st, q, err, errlen, "cannot apply a void");
+    }
+    q = st->st[ST_VOID_RESOLVE];
+    sqlite3_bind_int64(q, 1, row->device);
+    sqlite3_bind_int64(q, 2, row->counter);
+    return store_step(st, q, err, errlen, "cannot resolve an earlier void");
+}
+
+/* Same (device, counter) already stored: the same bytes, or not? */
+static int store_same_bytes(struct store *st, const struct spool_row *row, int *same,
+                            char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_REC_WIRE];
+    int rc;
+    sqlite3_bind_int64(q, 1, row->device);
+    sqlite3_bind_int64(q, 2, row->counter);
+    rc = sqlite3_step(q);
+    *same = rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == row->record_len &&
+            memcmp(sqlite3_column_blob(q, 0), row->record, row->record_len) == 0;
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(st, rc, err, errlen, "cannot compare a duplicate");
+    return STORE_OK;
+}
+
+static int store_reception(struct store *st, int64_t gateway_id, const struct spool_row *row,
+                           const char *now, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_RX_INSERT];
+    char rx_utc[32];
+    sqlite3_bind_int64(q, 1, gateway_id);
+    sqlite3_bind_int(q, 2, row->rx.station);
+    sqlite3_bind_int64(q, 3, row->device);
+    sqlite3_bind_int64(q, 4, row->counter);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)row->rx.rx_time_ms);
+    if (row->rx.rx_time_ms && row->rx.rx_time_ms < (uint64_t)INT64_MAX) {
+        store_utc_ms((int64_t)row->rx.rx_time_ms, rx_utc);
+        sqlite3_bind_text(q, 6, rx_utc, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, 6);
+    }
+    sqlite3_bind_int(q, 7, row->rx.rssi_dBm);
+    sqlite3_bind_double(q, 8, row->rx.snr_qdB / 4.0);
+    sqlite3_bind_int64(q, 9, row->rx.freq_hz);
+    sqlite3_bind_int(q, 10, row->rx.sf);
+    sqlite3_bind_int(q, 11, row->rx.bw_kHz);
+    sqlite3_bind_text(q, 12, now, -1, SQLITE_STATIC);
+    return store_step(st, q, err, errlen, "cannot insert a reception");
+}
+
+static int store_reject(struct store *st, int64_t gateway_id, const struct spool_row *row,
+                        int reason, const char *now, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_REJECT];
+    sqlite3_bind_int64(q, 1, gateway_id);
+    sqlite3_bind_int64(q, 2, row->device);
+    sqlite3_bind_int64(q, 3, row->counter);
+    sqlite3_bind_text(q, 4, proto_errname(reason), -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, row->record, row->record_len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+    return store_step(st, q, err, errlen, "cannot keep an undecodable record");
+}
+
+int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
+                    int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen)
+{
+    sqlite3_stmt *q;
+    char now[32];
+    size_t i;
+    int rc;
+
+    if (st->in_txn) {
+        store_say(err, errlen, "collector database %s: a batch is already open", st->path);
+        return STORE_ERR_TXN;
+    }
+    store_utc_ms(received_ms, now);
+    /* IMMEDIATE: take the write lock now; a busy file fails before any row */
+    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err, errlen)) != STORE_OK)
+        return rc;
+    st->in_txn = 1;
+    for (i = 0; i < n; i++) {
+        const struct spool_row *row = &rows[i];
+        struct record r;
+        int inserted = 0, same = 1, dec;
+        dec = record_decode(row->record, row->record_len, &r);
+        if (dec != PROTO_OK) {
+            outcomes[i] = STORE_QUARANTINED;
+            rc = store_reject(st, gateway_id, row, dec, now, err, errlen);
+        } else {
+            rc = store_record(st, row, &r, now, &inserted, err, errlen);
+            if (rc == STORE_OK && !inserted)
+                rc = store_same_bytes(st, row, &same, err, errlen);
+            if (rc == STORE_OK)
+                rc = store_reception(st, gateway_id, row, now, err, errlen);
+            outcomes[i] = inserted ? STORE_INSERTED : same ? STORE_DUPLICATE : STORE_CONFLICT;
+        }
+        if (rc != STORE_OK) {
+            store_rollback(st);
+            return rc;
+        }
+    }
+    q = st->st[ST_GW_SEEN];
+    sqlite3_bind_int64(q, 1, gateway_id);
+    sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+    if ((rc = store_step(st, q, err, errlen, "cannot update the gateway")) != STORE_OK) {
+        store_rollback(st);
+        return rc;
+    }
+    return STORE_OK;
+}
+
+int store_commit(struct store *st, char *err, size_t errlen)
+{
+    int rc;
+    if (!st->in_txn) {
+        store_say(err, errlen, "collector database %s: commit without a batch", st->path);
+        return STORE_ERR_TXN;
+    }
+    rc = store_exec(st, "COMMIT", err, errlen);
+    if (rc != STORE_OK)
+        store_rollback(st);
+    st->in_txn = 0;
+    return rc;
+}
+
+void store_rollback(struct store *st)
+{
+    /* SQLite may have rolled back by itself already (SQLITE_FULL can) */
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->in_txn = 0;
+}

@@ -1,0 +1,81 @@
+/* store.h -- the collector's database: every record once, every reception
+ * of it, and the gateways that sent them (SQLite, WAL).
+ *
+ * Design note. The store is the record of truth for the follow-up of the
+ * citizen promise, so it is written for two readers: the intake, which
+ * needs exactly-once and durable acknowledgements, and an analyst with the
+ * sqlite3 shell, who needs tables that explain themselves (names, not
+ * codes; units in column names; `.schema` shows a comment on each table).
+ * The schema is in docs/upstream.md §6 and in store.c.
+ *
+ * Exactly once: records are UNIQUE(device, counter) and inserted with
+ * "ON CONFLICT DO NOTHING", so a batch resent after a lost ACK, or the same
+ * radio frame relayed by two gateways, stores the record once; each
+ * gateway's reception of it is a row in `receptions` (UNIQUE per gateway).
+ * One batch is one transaction, committed with synchronous=FULL; the intake
+ * acknowledges a batch only after store_commit returned STORE_OK.
+ *
+ * Voids: an admin.void record cancels an earlier record of its device by
+ * setting that record's voided_by to the void's counter. A void that
+ * arrives before its target (radio order is not logging order) is resolved
+ * when the target is inserted. A void of a void cancels nothing.
+ *
+ * Typical sizes: tens of thousands of records a year for one municipality,
+ * a few million nationally (DOMAIN.md §6); batches of up to 256 rows.
+ * Later issues add targets, rollups and views on top of these tables; this
+ * API stays about intake. Only store.c includes sqlite3.h.
+ */
+#ifndef LOFTE_STORE_H
+#define LOFTE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spool.h"
+
+enum store_outcome {
+    STORE_INSERTED = 1,     /* new record */
+    STORE_DUPLICATE = 2,    /* same (device, counter), same bytes: already stored */
+    STORE_CONFLICT = 3,     /* same (device, counter), DIFFERENT bytes: first kept, logged */
+    STORE_QUARANTINED = 4   /* record bytes do not decode: kept in rejected_records */
+};
+
+enum store_err {
+    STORE_OK = 0,
+    STORE_ERR_OPEN = -500,    /* cannot open or create, or not a lofte collector database */
+    STORE_ERR_SCHEMA = -501,  /* written by a newer lofte */
+    STORE_ERR_FULL = -502,    /* disk (or the configured cap) full: do not acknowledge */
+    STORE_ERR_IO = -503,      /* any other SQLite failure: do not acknowledge */
+    STORE_ERR_TXN = -504      /* put_batch inside a batch, commit outside one */
+};
+
+const char *store_strerror(int err);
+const char *store_outcome_name(int outcome);
+
+struct store_options {
+    int64_t max_bytes;        /* cap on the database size (PRAGMA max_page_count); 0 = none */
+};
+
+struct store;
+
+int store_open(struct store **out, const char *path, const struct store_options *opt,
+               char *err, size_t errlen);
+void store_close(struct store *st);
+
+/* The gateways row for this authenticated gateway (created on first sight,
+ * public key updated when it was re-keyed); commits by itself. */
+int store_gateway(struct store *st, const char *name, const char *public_z85, int64_t *id,
+                  char *err, size_t errlen);
+
+/* Begin a transaction and store n rows from gateway gateway_id; outcomes[i]
+ * says what happened to rows[i]. received_ms (Unix ms) stamps the batch.
+ * On error the batch is already rolled back and nothing may be acked;
+ * STORE_ERR_FULL says the disk is full. */
+int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
+                    int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen);
+/* Commit the batch, synchronous=FULL. Only after STORE_OK may it be acked.
+ * On failure the batch is rolled back. */
+int store_commit(struct store *st, char *err, size_t errlen);
+void store_rollback(struct store *st);
+
+#endif

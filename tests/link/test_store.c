@@ -1,0 +1,229 @@
+/* test_store.c -- the collector's database: exactly once, receptions,
+ * voids in either order, heartbeats, quarantine, and a full disk. */
+#define _XOPEN_SOURCE 700
+#include "linkutil.h"
+#include "store.h"
+
+#define DEV 0x11223344u
+
+static struct store *st;
+static int64_t gw_a, gw_b;
+
+static void setup(void)
+{
+    char err[256];
+    tdir_make();
+    cr_assert_eq(store_open(&st, tpath("collector.db"), NULL, err, sizeof err), STORE_OK, "%s",
+                 err);
+    cr_assert_eq(store_gateway(st, "gw-a", "0000000000000000000000000000000000000000", &gw_a,
+                               err, sizeof err), STORE_OK, "%s", err);
+    cr_assert_eq(store_gateway(st, "gw-b", "1111111111111111111111111111111111111111", &gw_b,
+                               err, sizeof err), STORE_OK, "%s", err);
+}
+
+static void teardown(void)
+{
+    store_close(st);
+    tdir_remove();
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+/* Store and commit one batch of rows; outcomes into out. */
+static void put(int64_t gw, const struct spool_row *rows, size_t n, enum store_outcome *out)
+{
+    char err[256];
+    cr_assert_eq(store_put_batch(st, gw, rows, n, wall_ms(), out, err, sizeof err), STORE_OK,
+                 "%s", err);
+    cr_assert_eq(store_commit(st, err, sizeof err), STORE_OK, "%s", err);
+}
+
+static struct spool_row row_rec(uint32_t counter, const struct record *r, uint16_t station)
+{
+    struct spool_rx rx = rx_at(station, (int16_t)(-90 - station));
+    struct spool_row row = row_of(DEV, counter, r, &rx);
+    row.id = counter;
+    return row;
+}
+
+static struct spool_row guard_row(uint32_t counter, uint16_t station)
+{
+    struct record r = rec_guard(counter);
+    return row_rec(counter, &r, station);
+}
+
+static struct spool_row void_row(uint32_t counter, uint32_t target)
+{
+    struct record r;
+    memset(&r, 0, sizeof r);
+    r.activity = ACT_ADMIN_VOID;
+    r.start_min = 2400000u + counter;
+    r.void_counter = target;
+    r.cell = RECORD_CELL_NONE;
+    return row_rec(counter, &r, 1);
+}
+
+static long long q(const char *sql)
+{
+    return sql_int(tpath("collector.db"), sql);
+}
+
+Test(store, stores_a_record_once_and_each_gateways_reception_of_it)
+{
+    struct spool_row a = guard_row(7, 1), b = guard_row(7, 2);
+    enum store_outcome o[1];
+    put(gw_a, &a, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED);
+    put(gw_a, &a, 1, o); /* a resend after a lost ACK */
+    cr_assert_eq(o[0], STORE_DUPLICATE);
+    put(gw_b, &b, 1, o); /* the same frame, heard by a second gateway */
+    cr_assert_eq(o[0], STORE_DUPLICATE);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM receptions"), 2);
+    cr_assert_eq(q("SELECT count(DISTINCT gateway) FROM receptions"), 2);
+    cr_assert_eq(q("SELECT rssi_dBm FROM receptions r JOIN gateways g ON g.id = r.gateway"
+                   " WHERE g.name = 'gw-b'"), -92);
+}
+
+Test(store, writes_readable_names_and_units)
+{
+    struct record r = rec_guard(3);
+    struct spool_row row;
+    enum store_outcome o[1];
+    r.side = SIDE_CONCERN_REPORT;
+    r.operation = 0x42;
+    r.cell = 0x0102;
+    row = row_rec(3, &r, 1);
+    put(gw_a, &row, 1, o);
+    cr_assert_eq(q("SELECT count(*) FROM records WHERE activity = 'guard.harbour'"
+                   " AND category = 'guard' AND result = 'no_remark' AND action = 'none'"
+                   " AND zone = 'harbour_lillangshamnen' AND actor = 'municipal_guard'"
+                   " AND concern_report = 1 AND guardian_contacted = 0 AND seizure = 0"
+                   " AND clock_unset = 0 AND start_utc = '2024-07-24T16:03Z'"
+                   " AND quantity = 3 AND duration_min = 30 AND cell = 258 AND operation = 66"
+                   " AND void_counter IS NULL AND voided_by IS NULL AND length(wire) = 17"),
+                 1);
+    cr_assert_eq(q("SELECT count(*) FROM receptions WHERE snr_dB = -7.25 AND freq_hz = 868100000"
+                   " AND sf = 9 AND rx_utc = '2024-09-14T20:30:01.234Z' AND station = 1"), 1);
+}
+
+Test(store, marks_the_target_of_a_void_that_arrives_after_it)
+{
+    struct spool_row rows[2] = {guard_row(10, 1), void_row(11, 10)};
+    enum store_outcome o[2];
+    put(gw_a, rows, 2, o);
+    cr_assert_eq(q("SELECT voided_by FROM records WHERE counter = 10"), 11);
+    cr_assert_eq(q("SELECT void_counter FROM records WHERE counter = 11"), 10);
+    cr_assert_eq(q("SELECT quantity IS NULL AND zone IS NULL FROM records WHERE counter = 11"), 1);
+}
+
+Test(store, marks_the_target_of_a_void_that_arrived_before_it)
+{
+    struct spool_row v = void_row(21, 20), t = guard_row(20, 1), other = guard_row(19, 1);
+    enum store_outcome o[1];
+    put(gw_a, &v, 1, o);
+    put(gw_a, &other, 1, o);
+    put(gw_a, &t, 1, o);
+    cr_assert_eq(q("SELECT voided_by FROM records WHERE counter = 20"), 21);
+    cr_assert_eq(q("SELECT voided_by IS NULL FROM records WHERE counter = 19"), 1);
+}
+
+Test(store, lets_a_void_of_a_void_or_of_a_later_record_cancel_nothing)
+{
+    struct spool_row rows[4] = {guard_row(30, 1), void_row(31, 30), void_row(32, 31),
+                                void_row(33, 40)};
+    struct spool_row later = guard_row(40, 1);
+    enum store_outcome o[4];
+    put(gw_a, rows, 4, o);
+    put(gw_a, &later, 1, o);
+    cr_assert_eq(q("SELECT voided_by FROM records WHERE counter = 30"), 31);
+    cr_assert_eq(q("SELECT voided_by IS NULL FROM records WHERE counter = 31"), 1);
+    cr_assert_eq(q("SELECT voided_by IS NULL FROM records WHERE counter = 40"), 1);
+}
+
+Test(store, keeps_heartbeats_with_the_device_queue_they_report)
+{
+    struct record r;
+    struct spool_row row;
+    enum store_outcome o[1];
+    memset(&r, 0, sizeof r);
+    r.activity = ACT_ADMIN_HEARTBEAT;
+    r.clock_unset = 1;
+    r.start_min = 5;
+    r.oldest_unacked = 3;
+    r.queue_depth = 2;
+    r.cell = RECORD_CELL_NONE;
+    row = row_rec(6, &r, 1);
+    put(gw_a, &row, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED);
+    cr_assert_eq(q("SELECT count(*) FROM records WHERE activity = 'admin.heartbeat'"
+                   " AND category = 'admin' AND oldest_unacked = 3 AND queue_depth = 2"
+                   " AND start_utc IS NULL AND clock_unset = 1"), 1);
+}
+
+Test(store, keeps_an_undecodable_record_apart_and_a_conflicting_copy_out)
+{
+    struct spool_row bad = guard_row(50, 1), good = guard_row(51, 1), liar = guard_row(51, 2);
+    enum store_outcome o[1];
+    bad.record[1] = 0x99; /* no such activity */
+    put(gw_a, &bad, 1, o);
+    cr_assert_eq(o[0], STORE_QUARANTINED);
+    cr_assert_eq(q("SELECT count(*) FROM rejected_records WHERE reason = 'unknown_activity'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 0);
+    put(gw_a, &good, 1, o);
+    liar.record[9] ^= 0x10; /* same device and counter, other content */
+    put(gw_b, &liar, 1, o);
+    cr_assert_eq(o[0], STORE_CONFLICT);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 1);
+}
+
+Test(store, says_full_and_keeps_every_committed_batch_when_the_disk_fills)
+{
+    struct store *small;
+    struct spool_row rows[64];
+    enum store_outcome o[64];
+    char err[256];
+    uint32_t c = 1000, committed = 0;
+    int rc = STORE_OK;
+    int64_t gw;
+    size_t i;
+    store_close(st);
+    st = NULL;
+    /* the first open creates the schema; the second caps growth near it */
+    cr_assert_eq(store_open(&small, tpath("small.db"), NULL, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_gateway(small, "gw-a", "0000000000000000000000000000000000000000", &gw,
+                               err, sizeof err), STORE_OK);
+    store_close(small);
+    {
+        struct store_options opt = {200 * 1024};
+        cr_assert_eq(store_open(&small, tpath("small.db"), &opt, err, sizeof err), STORE_OK);
+    }
+    while (rc == STORE_OK && c < 100000) {
+        for (i = 0; i < 64; i++)
+            rows[i] = guard_row(c + (uint32_t)i, 1);
+        rc = store_put_batch(small, gw, rows, 64, wall_ms(), o, err, sizeof err);
+        if (rc == STORE_OK)
+            rc = store_commit(small, err, sizeof err);
+        if (rc == STORE_OK) {
+            committed += 64;
+            c += 64;
+        }
+    }
+    cr_assert_eq(rc, STORE_ERR_FULL, "%s: %s", store_strerror(rc), err);
+    cr_assert_gt(committed, 0);
+    store_close(small);
+    cr_assert_eq(sql_int(tpath("small.db"), "SELECT count(*) FROM records"), committed);
+    cr_assert_eq(sql_int(tpath("small.db"), "SELECT count(*) FROM receptions"), committed);
+}
+
+Test(store, refuses_a_database_written_by_a_newer_collector)
+{
+    struct store *s2;
+    char err[256];
+    sqlite3 *h;
+    cr_assert_eq(sqlite3_open(tpath("collector.db"), &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "PRAGMA user_version = 99", 0, 0, 0), SQLITE_OK);
+    sqlite3_close(h);
+    cr_assert_eq(store_open(&s2, tpath("collector.db"), NULL, err, sizeof err), STORE_ERR_SCHEMA);
+    cr_assert_neq(strstr(err, "newer"), NULL, "%s", err);
+}
