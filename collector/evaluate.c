@@ -437,9 +437,9 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
         ep->period = p;
     }
 
-    /* Days needed: from the first period's start (or the Monday of the
-     * first chart week) to the as-of day. */
-    lo = wfrom - (cal_weekday(wfrom) - 1);
+    /* Days needed: from the first period's start (which may precede the
+     * range: periods are evaluated whole) to the as-of day. */
+    lo = wfrom;
     if (et->nperiods && et->periods[0].period.start_day < lo)
         lo = et->periods[0].period.start_day;
     hi = wto;
@@ -466,22 +466,23 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
         }
     }
 
-    /* Weekly series over the window part of the range. */
+    /* Weekly series over the window part of the range: the weeks that
+     * start in it (a week cut by the start would show a misleading stub),
+     * the last one possibly still running. */
     if (rc == EVAL_OK) {
-        int32_t monday = wfrom - (cal_weekday(wfrom) - 1);
-        size_t n = (size_t)((wto - monday) / 7 + 1);
-        et->weeks = calloc(n, sizeof *et->weeks);
+        int32_t monday = wfrom + (8 - cal_weekday(wfrom)) % 7;
+        size_t n = monday <= wto ? (size_t)((wto - monday) / 7 + 1) : 0;
+        et->weeks = calloc(n ? n : 1, sizeof *et->weeks);
         if (!et->weeks)
             rc = fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
         for (; rc == EVAL_OK && monday <= wto; monday += 7) {
             struct eval_week *w = &et->weeks[et->nweeks++];
-            int32_t a = monday < wfrom ? wfrom : monday;
             int32_t b = monday + 6 > wto ? wto : monday + 6;
             cal_iso_week(monday, &w->iso_year, &w->week);
             w->start_day = monday;
             w->in_season = count_counted(t, monday, monday + 6) > 0;
             w->complete = monday + 6 <= to;
-            w->value = metric_over(t, &d, a, b, -1);
+            w->value = metric_over(t, &d, monday, b, -1);
         }
     }
     days_free(&d);

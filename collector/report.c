@@ -574,7 +574,8 @@ static void svg_pace(FILE *f, const struct eval_period *c, int on_pace)
 static void svg_strip(FILE *f, const struct eval_target *et, const struct report_options *o)
 {
     const struct target *t = et->target;
-    const double x0 = 2, x1 = 598, top = 2, h = 20;
+    const int bars = t->cmp == CMP_REPORT_ONLY;
+    const double x0 = 2, x1 = 598, top = bars ? 11 : 2, h = 20;
     double cw, max = 0;
     size_t i;
     int last_year = -1;
@@ -585,7 +586,8 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
     for (i = 0; i < et->nperiods; i++)
         if (et->periods[i].value > max)
             max = et->periods[i].value;
-    fprintf(f, "<svg viewBox=\"0 0 600 36\" role=\"img\" aria-label=\"perioder\">");
+    fprintf(f, "<svg viewBox=\"0 0 600 %d\" role=\"img\" aria-label=\"perioder\">",
+            (int)(top + h + 14));
     for (i = 0; i < et->nperiods; i++) {
         const struct eval_period *p = &et->periods[i];
         double x = x0 + cw * (double)i;
@@ -596,13 +598,17 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
                 p->met == EVAL_YES ? " (uppfyllt / met)"
                 : p->met == EVAL_NO ? " (ej uppfyllt / not met)"
                 : p->complete ? "" : " (pågår / in progress)");
-        if (t->cmp == CMP_REPORT_ONLY) {
+        if (bars) {
             double bh = max > 0 ? h * p->value / max : 0;
             if (hidden)
                 bh = h * 0.15;
             fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>",
                     x + cw * 0.1, top + h - bh, cw * 0.8, bh,
                     hidden ? "url(#hatch-grey)" : p->complete ? C_BAR : "url(#hatch-blue)");
+            if (cw >= 14)
+                fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"8\" text-anchor=\"middle\">"
+                           "%s</text>",
+                        x + cw / 2, top + h - bh - 2, v);
         } else {
             fill = !p->complete ? (p->on_pace == EVAL_YES ? "url(#hatch-blue)" : "url(#hatch-amber)")
                    : p->met == EVAL_YES ? C_MET : C_MISS;
@@ -617,8 +623,8 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
         fputs("</g>", f);
         if (p->period.year != last_year) {
             fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"#333\"/>"
-                       "<text x=\"%.2f\" y=\"33\" font-size=\"8\">%d</text>",
-                    x, x, top, top + h + 4, x + 1, p->period.year);
+                       "<text x=\"%.2f\" y=\"%.2f\" font-size=\"8\">%d</text>",
+                    x, x, top, top + h + 4, x + 1, top + h + 11, p->period.year);
             last_year = p->period.year;
         }
     }
@@ -673,15 +679,21 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
         bh = (y1 - y0) * (hidden ? (o->min_count / 2.0) : w->value) / max;
         if (hidden)
             fill = "url(#hatch-grey)";
+        if (!w->in_season)
+            fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+                       "fill=\"#f1f1f1\"/>",
+                    x, y0, bw, y1 - y0);
         fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
                    "<title>%04d-W%02d: %s</title></rect>",
                 x + bw * 0.12, y1 - bh, bw * 0.76 > 0.4 ? bw * 0.76 : 0.4, bh, fill, w->iso_year,
                 w->week, v);
-        if (w->week == 1 || i == 0) {
+        /* Year labels at week 1, and at the first bar unless a week 1
+         * follows closely (the two labels would overlap). */
+        if (w->week == 1 || (i == 0 && (size_t)cal_iso_weeks_in_year(w->iso_year) - (size_t)w->week >= 8)) {
             fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>"
                        "<text x=\"%.2f\" y=\"%.1f\" font-size=\"8\">%d</text>",
                     x, x, y1, y1 + 6, x + 1, y1 + 14, w->iso_year);
-        } else if (w->week % 13 == 1 && bw * 13 > 30) {
+        } else if (w->week % 13 == 1 && bw * 13 > 30 && x < x1 - 14) {
             fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"" C_GRID
                        "\"/><text x=\"%.2f\" y=\"%.1f\" font-size=\"7\" fill=\"#555\">v%d</text>",
                     x, x, y1, y1 + 4, x + 1, y1 + 12, w->week);
@@ -690,11 +702,13 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
     if (line >= 0) {
         double y = y1 - (y1 - y0) * line / max;
         fmt_num(line, v, sizeof v);
+        /* The label sits on a white halo so bars behind it do not hide it. */
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"" C_MISS "\" "
                    "stroke-dasharray=\"4,3\" stroke-width=\"1.2\"/>"
-                   "<text x=\"%.1f\" y=\"%.2f\" font-size=\"8\" text-anchor=\"end\" fill=\"" C_MISS
-                   "\">mål / target %s</text>",
-                x0, x1, y, y, x1, y - 2, v);
+                   "<text x=\"%.1f\" y=\"%.2f\" font-size=\"8\" fill=\"" C_MISS "\" "
+                   "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">"
+                   "mål / target %s</text>",
+                x0, x1, y, y, x0 + 3, y - 3, v);
     }
     fputs("</svg>", f);
 }

@@ -345,6 +345,16 @@ static void watch_links(struct daemon *d, int64_t now)
     }
     if (coll != d->collector_was_up)
         d->collector_was_up = coll;
+    /* The collector down for long: the spool grows on disk, which is
+     * safe, but the operator must hear of it -- once an hour. */
+    if (!coll && now - d->backlog_logged_ms >= 3600 * 1000) {
+        int64_t oldest = spool_oldest_age_ms(d->spool, now);
+        if (oldest > 3600 * 1000) {
+            log_warn("collector unreachable: %lld records spooled, the oldest for %lld h",
+                     (long long)spool_depth(d->spool), (long long)(oldest / 3600000));
+            d->backlog_logged_ms = now;
+        }
+    }
     if (!d->intake_stopped) {
         char err[256];
         if (spool_check_space(d->spool, err, sizeof err) == SPOOL_ERR_FULL)

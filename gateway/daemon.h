@@ -73,7 +73,7 @@ struct daemon {
     uint64_t rx_frames, accepted, duplicates, acks_sent, acks_skipped, not_stored;
     uint64_t rejected[DAEMON_REASONS];
     int modem_was_up, collector_was_up;
-    int64_t started_ms, status_written_ms;
+    int64_t started_ms, status_written_ms, backlog_logged_ms;
     volatile sig_atomic_t *stop;
 };
 

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""A real lofte-gateway process reading a real pseudo terminal: the test
+plays the modem with frames built by the independent Python reference of
+the protocol (tests/reference/lofte_ref.py), and checks what the operator's
+status file counts:
+
+  - a good frame is stored, delivered to a real collector and acked back
+    through the pty (a TX message carrying an ack that opens under the
+    device key and covers the frame);
+  - the same frame again (a replay, or a retransmission) is a duplicate:
+    acked again, stored once;
+  - a forged frame (one bit of the tag flipped), a frame from a device with
+    no key, a truncated frame, serial garbage and a bad serial CRC are each
+    rejected and counted by reason;
+  - a gateway whose disk is "full" (disk_min_free_mb above what is free)
+    stores and acks nothing and says INTAKE STOPPED.
+
+usage: test_gateway_frames.py BUILD_DIR
+"""
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import tty
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+import lofte_ref as ref  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv[1])
+GATEWAY = os.path.join(BUILD, "gateway", "lofte-gateway")
+COLLECTOR = os.path.join(BUILD, "collector", "lofte-collector")
+CURVE_KEYGEN = os.path.join(BUILD, "collector", "lofte-curve-keygen")
+KEY = bytes(range(0x40, 0x50))
+DEVICE = 0x5A17C0DE
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print("ok: " + what, flush=True)
+
+
+def public_key(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("public-key = "):
+                return line.split(" = ", 1)[1].strip()
+    raise RuntimeError(path)
+
+
+def rx_wire(frame, t_ms):
+    msg = ref.encode_message({"type": ref.MSG_RX, "rx_time_ms": t_ms, "freq_hz": 868100000,
+                              "rssi_dbm": -90, "snr_qdb": 20, "sf": 9, "bw_khz": 125,
+                              "cr": 5, "frame": frame})
+    return ref.frame_serial(msg)
+
+
+def record(minute):
+    r = ref.empty_record()
+    r.update(activity=0x51, result=0, start_min=minute, quantity=2, duration_min=45, zone=1)
+    return r
+
+
+class Modem:
+    """The modem end of a pty, with a stable symlink like the simulator's."""
+
+    def __init__(self, link):
+        self.master, slave = pty.openpty()
+        tty.setraw(slave)
+        self.slave_path = os.ttyname(slave)
+        self.keep = slave  # keep the slave open so the master never sees a hangup
+        os.symlink(self.slave_path, link)
+        self.buf = b""
+
+    def send(self, data):
+        os.write(self.master, data)
+
+    def read_messages(self, timeout):
+        end = time.time() + timeout
+        msgs = []
+        while time.time() < end:
+            r, _, _ = select.select([self.master], [], [], 0.05)
+            if r:
+                self.buf += os.read(self.master, 4096)
+                *frames, self.buf = self.buf.split(b"\x00")
+                for f in frames:
+                    if f:
+                        msgs.append(ref.decode_message(ref.deframe_one(f)))
+            elif msgs:
+                break
+        return msgs
+
+
+def status(state):
+    for _ in range(50):
+        try:
+            with open(os.path.join(state, "status.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            time.sleep(0.1)
+    raise AssertionError("no status.json")
+
+
+def run_gateway(tmp, name, extra):
+    state = os.path.join(tmp, name)
+    os.makedirs(state)
+    modem = Modem(os.path.join(tmp, name + "-modem"))
+    argv = [GATEWAY, "--port", os.path.join(tmp, name + "-modem"), "--keys",
+            os.path.join(tmp, "keys"), "--station-id", "3", "--spool",
+            os.path.join(state, "spool.db"), "--collector", "tcp://127.0.0.1:%d" % PORT,
+            "--collector-public-key", public_key(os.path.join(tmp, "coll.pub")),
+            "--secret-key-file", os.path.join(tmp, "gw.key"), "--state-dir", state] + extra
+    proc = subprocess.Popen(argv, stdout=open(os.path.join(state, "log"), "w"),
+                            stderr=subprocess.STDOUT)
+    time.sleep(1.0)  # opens the port, connects upstream
+    return proc, modem, state
+
+
+PORT = 18000 + os.getpid() % 2000
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="lofte-gwframes-")
+    procs = []
+    ok = False
+    try:
+        for n in ("coll", "gw"):
+            subprocess.run([CURVE_KEYGEN, os.path.join(tmp, n)], check=True,
+                           stdout=subprocess.DEVNULL)
+        with open(os.path.join(tmp, "allowed"), "w") as f:
+            f.write(public_key(os.path.join(tmp, "gw.pub")) + " gw\n")
+        fd = os.open(os.path.join(tmp, "keys"), os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, ("%08x %s\n" % (DEVICE, KEY.hex())).encode())
+        os.close(fd)
+        coll = subprocess.Popen([COLLECTOR, "--db", os.path.join(tmp, "c.db"), "--bind",
+                                 "tcp://127.0.0.1:%d" % PORT, "--secret-key-file",
+                                 os.path.join(tmp, "coll.key"), "--allowed-gateways",
+                                 os.path.join(tmp, "allowed")],
+                                stdout=open(os.path.join(tmp, "coll.log"), "w"),
+                                stderr=subprocess.STDOUT)
+        procs.append(coll)
+
+        gw, modem, state = run_gateway(tmp, "gw", [])
+        procs.append(gw)
+        now_ms = int(time.time() * 1000)
+        minute = (now_ms // 1000 - 1577836800) // 60  # the lofte epoch, docs §1
+        good = ref.seal_uplink(KEY, DEVICE, 1, record(minute))
+        modem.send(rx_wire(good, now_ms))
+        msgs = modem.read_messages(3.0)
+        txs = [m for m in msgs if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1, "a good frame is answered with one TX")
+        ack = ref.open_ack(KEY, txs[0]["frame"])
+        check(ack["acked"] == 1 and ack["station"] == 3, "the TX carries an ack covering it")
+        check(txs[0]["tx_at_ms"] % 1000 == 0 and txs[0]["tx_at_ms"] >= now_ms + 1000,
+              "the ack starts on a whole second at least 1 s after the uplink")
+
+        modem.send(rx_wire(good, now_ms + 5000))  # replayed / retransmitted
+        msgs = modem.read_messages(3.0)
+        check(any(m["type"] == ref.MSG_TX for m in msgs), "a replayed frame is acked again")
+
+        forged = bytearray(ref.seal_uplink(KEY, DEVICE, 2, record(minute)))
+        forged[-1] ^= 0x01
+        stranger = ref.seal_uplink(bytes(16), 0x01020304, 1, record(minute))
+        garbage = bytes([0x55, 0x12, 0x99, 0x00, 0x41, 0x42, 0x43])
+        bad_crc = bytearray(rx_wire(good, now_ms))
+        bad_crc[5] ^= 0x01
+        for wire in (rx_wire(bytes(forged), now_ms), rx_wire(stranger, now_ms),
+                     rx_wire(good[:20], now_ms), garbage, bytes(bad_crc)):
+            modem.send(wire)
+        check(not any(m["type"] == ref.MSG_TX for m in modem.read_messages(1.5)),
+              "no ack for any bad frame")
+        time.sleep(2.5)  # the status file is rewritten every 2 s
+        st = status(state)
+        rej = st["frames"]["rejected"]
+        check(st["frames"]["stored"] == 1 and st["frames"]["duplicates"] == 1,
+              "stored once, one duplicate (%s)" % st["frames"])
+        check(rej.get("bad_tag") == 1, "the forged frame is counted as bad_tag")
+        check(rej.get("unknown_device") == 1, "the stranger is counted as unknown_device")
+        check(rej.get("truncated") == 1, "the cut frame is counted as truncated")
+        bad = st["modem"]["bad_frames"]
+        check(bad.get("bad_crc", 0) >= 1, "the serial CRC error is counted (%s)" % bad)
+        check(sum(bad.values()) >= 2, "the garbage is counted too")
+        dev = st["devices"][0]
+        check(dev["device"] == "%08x" % DEVICE and dev["last_counter"] == 1 and
+              dev["rssi_dBm"] == -90, "the device's last counter and RSSI are shown")
+        for _ in range(50):
+            if status(state)["spool"]["depth"] == 0:
+                break
+            time.sleep(0.1)
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "c.db"), uri=True)
+        n = db.execute("SELECT count(*) FROM records WHERE device = ?", (DEVICE,)).fetchone()[0]
+        db.close()
+        check(n == 1, "the collector holds the record once")
+
+        # a full disk: nothing stored, nothing acked, said loudly
+        gw2, modem2, state2 = run_gateway(tmp, "full", ["--disk-min-free-mb", "1048576"])
+        procs.append(gw2)
+        modem2.send(rx_wire(ref.seal_uplink(KEY, DEVICE, 3, record(minute)), now_ms))
+        check(not any(m["type"] == ref.MSG_TX for m in modem2.read_messages(2.0)),
+              "a gateway with a full disk acks nothing")
+        time.sleep(2.5)
+        st2 = status(state2)
+        check(st2["spool"]["intake_stopped"] and st2["frames"]["stored"] == 0,
+              "and says intake is stopped")
+        with open(os.path.join(state2, "log")) as f:
+            check("INTAKE STOPPED" in f.read(), "loudly, in its log")
+        ok = True
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if ok:
+            shutil.rmtree(tmp)
+        else:
+            print("logs kept in " + tmp)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
