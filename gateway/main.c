@@ -45,7 +45,7 @@ static void print_port(void *ctx, const struct port_info *p)
  * is stale (the daemon is not running, or is stuck). */
 static int show_status(const char *dir)
 {
-    char path[600], buf[4096];
+    char path[4200], buf[4096];
     struct stat st;
     FILE *f;
     size_t n;

@@ -52,7 +52,7 @@ static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t cap)
 
 static int publish(FILE *f, const char *tmp, const char *dir, const char *name)
 {
-    char path[600];
+    char path[CONFIG_PATH_MAX + 32];
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         unlink(tmp);
@@ -194,7 +194,7 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
 
 int daemon_write_status(struct daemon *d, int64_t now_ms)
 {
-    char tmp[600];
+    char tmp[CONFIG_PATH_MAX + 32];
     FILE *f;
     const char *dir = d->cfg.state_dir;
     d->status_written_ms = now_ms;
