@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "proto_err.h"
+#include "rollup.h"
 #include "store.h"
 
 /* 'LOCS': marks a lofte collector store. */
@@ -108,6 +109,7 @@ enum {
     ST_REC_WIRE,
     ST_VOID_APPLY,
     ST_VOID_RESOLVE,
+    ST_VOID_TARGET,
     ST_RX_INSERT,
     ST_REJECT,
     ST_COUNT
@@ -147,6 +149,12 @@ static const char *const store_sql[ST_COUNT] = {
         "  INDEXED BY records_void_target"
         "  WHERE v.device = ?1 AND v.void_counter = ?2 AND v.activity = 'admin.void'"
         "  AND v.counter > ?2)",
+    /* the target of a void, if it still counts: its fields leave the rollups */
+    [ST_VOID_TARGET] =
+        "SELECT start_min, clock_unset, activity, result, action, zone, actor, quantity,"
+        " duration_min, guardian_contacted, concern_report, vehicle_measure, licence_seized,"
+        " seizure FROM records WHERE device = ?1 AND counter = ?2"
+        " AND category <> 'admin' AND voided_by IS NULL",
     [ST_RX_INSERT] =
         "INSERT INTO receptions(gateway, station, device, counter, rx_time_ms, rx_utc,"
         " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
@@ -318,6 +326,12 @@ int store_open(struct store **out, const char *path, const struct store_options 
             return STORE_ERR_OPEN;
         }
     }
+    /* the per-day aggregates reports read (rollup.h): kept in step with
+     * every insert and void, in the same transaction */
+    if (rollup_init(st->db, err, errlen) != ROLLUP_OK) {
+        store_close(st);
+        return STORE_ERR_OPEN;
+    }
     *out = st;
     return STORE_OK;
 }
@@ -329,6 +343,8 @@ void store_close(struct store *st)
         return;
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st->st[i]);
+    if (st->db)
+        rollup_release(st->db);
     if (st->db) {
         if (!sqlite3_get_autocommit(st->db))
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -391,6 +407,45 @@ static void bind_name_or_null(sqlite3_stmt *q, int i, int present, const char *s
 }
 
 /* Insert one decoded record; *inserted says whether it was new. */
+/* A void is about to cancel (device, counter): if that record is stored
+ * and still counts, take it out of the rollups (the UPDATE that follows
+ * marks it voided, in the same transaction). */
+static int store_unroll_target(struct store *st, int64_t device, int64_t counter, char *err,
+                               size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_VOID_TARGET];
+    struct rollup_row rr;
+    int rc, ok = ROLLUP_OK;
+    sqlite3_bind_int64(q, 1, device);
+    sqlite3_bind_int64(q, 2, counter);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        rr.start_min = (uint32_t)sqlite3_column_int64(q, 0);
+        rr.clock_unset = sqlite3_column_int(q, 1);
+        rr.activity = (const char *)sqlite3_column_text(q, 2);
+        rr.result = (const char *)sqlite3_column_text(q, 3);
+        rr.action = (const char *)sqlite3_column_text(q, 4);
+        rr.zone = (const char *)sqlite3_column_text(q, 5);
+        rr.actor = (const char *)sqlite3_column_text(q, 6);
+        rr.quantity = (uint32_t)sqlite3_column_int64(q, 7);
+        rr.duration_min = (uint32_t)sqlite3_column_int64(q, 8);
+        rr.side = (uint8_t)((sqlite3_column_int(q, 9) ? SIDE_GUARDIAN_CONTACTED : 0) |
+                            (sqlite3_column_int(q, 10) ? SIDE_CONCERN_REPORT : 0) |
+                            (sqlite3_column_int(q, 11) ? SIDE_VEHICLE_MEASURE : 0) |
+                            (sqlite3_column_int(q, 12) ? SIDE_LICENCE_SEIZED : 0) |
+                            (sqlite3_column_int(q, 13) ? SIDE_SEIZURE : 0));
+        ok = rollup_apply(st->db, &rr, -1);
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(st, rc, err, errlen, "cannot read a void's target");
+    if (ok != ROLLUP_OK)
+        return store_fail(st, sqlite3_extended_errcode(st->db), err, errlen,
+                              "cannot update the rollups");
+    return STORE_OK;
+}
+
 static int store_record(struct store *st, const struct spool_row *row, const struct record *r,
                         const char *now, int *inserted, char *err, size_t errlen)
 {
@@ -464,6 +519,8 @@ static int store_record(struct store *st, const struct spool_row *row, const str
         /* a void names an EARLIER record of its device (protocol.md §2.3) */
         if (r->void_counter >= row->counter)
             return STORE_OK;
+        if ((rc = store_unroll_target(st, row->device, r->void_counter, err, errlen)) != 0)
+            return rc;
         q = st->st[ST_VOID_APPLY];
         sqlite3_bind_int64(q, 1, row->device);
         sqlite3_bind_int64(q, 2, r->void_counter);
@@ -473,7 +530,18 @@ static int store_record(struct store *st, const struct spool_row *row, const str
     q = st->st[ST_VOID_RESOLVE];
     sqlite3_bind_int64(q, 1, row->device);
     sqlite3_bind_int64(q, 2, row->counter);
-    return store_step(st, q, err, errlen, "cannot resolve an earlier void");
+    if ((rc = store_step(st, q, err, errlen, "cannot resolve an earlier void")) != STORE_OK)
+        return rc;
+    if (sqlite3_changes(st->db) > 0 || admin)
+        return STORE_OK; /* voided before it arrived, or not an activity: not counted */
+    {
+        struct rollup_row rr;
+        if (rollup_row_from_record(r, &rr) != ROLLUP_OK ||
+            rollup_apply(st->db, &rr, +1) != ROLLUP_OK)
+            return store_fail(st, sqlite3_extended_errcode(st->db), err, errlen,
+                              "cannot update the rollups");
+    }
+    return STORE_OK;
 }
 
 /* Same (device, counter) already stored: the same bytes, or not? */

@@ -27,7 +27,7 @@ done
 
 scripts/deps.sh
 BUILD=build/run
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOFTE_SANITIZE=OFF \
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release -DLOFTE_SANITIZE=OFF \
       -DLOFTE_FUZZ=OFF >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" >/dev/null
 B=$(pwd)/$BUILD

@@ -195,7 +195,11 @@ Test(store, says_full_and_keeps_every_committed_batch_when_the_disk_fills)
                                err, sizeof err), STORE_OK);
     store_close(small);
     {
-        struct store_options opt = {200 * 1024};
+        /* the schema (and the rollups' calendar table) plus 200 KiB */
+        struct stat sb;
+        struct store_options opt;
+        cr_assert_eq(stat(tpath("small.db"), &sb), 0);
+        opt.max_bytes = (int64_t)sb.st_size + 200 * 1024;
         cr_assert_eq(store_open(&small, tpath("small.db"), &opt, err, sizeof err), STORE_OK);
     }
     while (rc == STORE_OK && c < 100000) {
