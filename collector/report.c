@@ -276,7 +276,7 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
                     report_format_value(o, eval_metric_is_count(t), ez->value, v, sizeof v);
                 else
                     report_format_value(o, period_is_count(t), p->value, v, sizeof v);
-                fmt_num(ez ? p->pro_rata : (t->per_zone ? p->goal : p->pro_rata), pr, sizeof pr);
+                fmt_num(p->pro_rata, pr, sizeof pr);
                 snprintf(fr, sizeof fr, "%.4f", p->fraction);
                 row[0] = t->id;
                 row[1] = it;
@@ -291,7 +291,8 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
                 row[10] = v;
                 row[11] = t->cmp == CMP_REPORT_ONLY ? "report only" : targets_cmp_text(t->cmp);
                 row[12] = t->cmp == CMP_REPORT_ONLY ? "" : (ez || !t->per_zone ? tv : "all zones");
-                row[13] = t->cmp == CMP_REPORT_ONLY || p->complete ? "" : pr;
+                /* Pro rata is per zone: the per-zone period row has none. */
+                row[13] = t->cmp == CMP_REPORT_ONLY || p->complete || (t->per_zone && !ez) ? "" : pr;
                 row[14] = fr;
                 row[15] = verdict_word(ez ? ez->met : p->met);
                 row[16] = verdict_word(ez ? ez->on_pace : p->on_pace);
@@ -1215,9 +1216,10 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
         if (fmt == REPORT_JSON) {
             fputs(row ? "\n]\n" : "]\n", out);
         } else if (fmt == REPORT_TABLE) {
+            /* The last column is not padded: no trailing blanks. */
             for (c = 0; c < cols; c++)
-                fprintf(out, "%-*s%s", (int)width[c], sqlite3_column_name(s, c),
-                        c == cols - 1 ? "\n" : "  ");
+                fprintf(out, "%-*s%s", c == cols - 1 ? 0 : (int)width[c],
+                        sqlite3_column_name(s, c), c == cols - 1 ? "\n" : "  ");
             for (c = 0; c < cols; c++) {
                 for (i = 0; i < width[c]; i++)
                     fputc('-', out);
@@ -1226,7 +1228,8 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
             for (i = 0; i < tr.rows; i++)
                 for (c = 0; c < cols; c++) {
                     const char *v = tr.cells[i * (size_t)cols + (size_t)c];
-                    fprintf(out, "%-*s%s", (int)width[c], v ? v : "?", c == cols - 1 ? "\n" : "  ");
+                    fprintf(out, "%-*s%s", c == cols - 1 ? 0 : (int)width[c], v ? v : "?",
+                            c == cols - 1 ? "\n" : "  ");
                 }
             fprintf(out, "(%zu row%s)\n", tr.rows, tr.rows == 1 ? "" : "s");
         }

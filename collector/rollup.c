@@ -208,10 +208,27 @@ static int name_known(const char *activity, const char *result, const char *acti
     return ok;
 }
 
-static int step_done(sqlite3_stmt *s)
+/* Binds the key columns; table 1 (undated) has no day. Names point into
+ * record.c's tables or the caller's row, both alive for the step, so
+ * SQLITE_STATIC saves a copy per call. */
+static void bind_key(sqlite3_stmt *s, const struct rollup_row *row, int table)
+{
+    sqlite3_bind_text(s, P_ACTIVITY, row->activity, -1, SQLITE_STATIC);
+    if (!table)
+        sqlite3_bind_int64(s, P_DAY, cal_local_day(row->start_min));
+    sqlite3_bind_text(s, P_ZONE, row->zone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, P_ACTOR, row->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, P_RESULT, row->result, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, P_ACTION, row->action, -1, SQLITE_STATIC);
+}
+
+/* Steps a cached statement once, then resets it and drops the bindings,
+ * so no pointer into the caller's row outlives this call. */
+static int step_once(sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? ROLLUP_OK : ROLLUP_ERR_SQL;
 }
 
@@ -232,25 +249,15 @@ int rollup_apply(sqlite3 *db, const struct rollup_row *row, int sign)
     s = cached_stmt(db, apply_sql[table][sign > 0 ? OP_ADD : OP_SUB]);
     if (!s)
         return ROLLUP_ERR_SQL;
-    /* Names point into record.c's static tables or the caller's row; both
-     * outlive the step, so SQLITE_STATIC saves a copy per call. */
-    sqlite3_bind_text(s, P_ACTIVITY, row->activity, -1, SQLITE_STATIC);
-    if (!table)
-        sqlite3_bind_int64(s, P_DAY, cal_local_day(row->start_min));
-    sqlite3_bind_text(s, P_ZONE, row->zone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_ACTOR, row->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_RESULT, row->result, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_ACTION, row->action, -1, SQLITE_STATIC);
+    bind_key(s, row, table);
     sqlite3_bind_int64(s, P_QUANTITY, row->quantity);
     sqlite3_bind_int64(s, P_DURATION, row->duration_min);
     for (i = 0; i < 5; i++)
         sqlite3_bind_int(s, P_SIDE0 + i, (row->side >> i) & 1);
-    rc = step_done(s);
-    if (rc != ROLLUP_OK || sign > 0) {
-        sqlite3_clear_bindings(s);
+    rc = step_once(s);
+    if (rc != ROLLUP_OK || sign > 0)
         return rc;
-    }
-    sqlite3_clear_bindings(s);
+    /* sqlite3_changes still reports the UPDATE: reset does not change it. */
     if (sqlite3_changes(db) != 1)
         return ROLLUP_ERR_MISSING;
 
@@ -258,16 +265,8 @@ int rollup_apply(sqlite3 *db, const struct rollup_row *row, int sign)
     s = cached_stmt(db, apply_sql[table][OP_DROP_EMPTY]);
     if (!s)
         return ROLLUP_ERR_SQL;
-    sqlite3_bind_text(s, P_ACTIVITY, row->activity, -1, SQLITE_STATIC);
-    if (!table)
-        sqlite3_bind_int64(s, P_DAY, cal_local_day(row->start_min));
-    sqlite3_bind_text(s, P_ZONE, row->zone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_ACTOR, row->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_RESULT, row->result, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, P_ACTION, row->action, -1, SQLITE_STATIC);
-    rc = step_done(s);
-    sqlite3_clear_bindings(s);
-    return rc;
+    bind_key(s, row, table);
+    return step_once(s);
 }
 
 /* ---- schema ----------------------------------------------------------- */

@@ -383,7 +383,7 @@ static int each_item(const char *v, item_fn fn, void *ctx, char *why, size_t n)
             *comma = 0;
         item = trim(s);
         if (*item == 0) {
-            snprintf(why, n, "empty item in the list '%s'", v);
+            snprintf(why, n, "empty item in the list '%.200s'", v);
             return -1;
         }
         if (fn(item, ctx, why, n) != 0)
@@ -594,7 +594,7 @@ static int parse_target_rule(const char *v, enum target_cmp *cmp, double *value,
             *value = strtod(num, &end);
             if (errno || end == num || *end || !isfinite(*value) || *value < 0 ||
                 !isdigit((unsigned char)*num)) {
-                snprintf(why, n, "'%s' is not a rule: after %s comes a number >= 0, e.g. '>= 80'",
+                snprintf(why, n, "'%.200s' is not a rule: after %s comes a number >= 0, e.g. '>= 80'",
                          v, ops[i].op);
                 return -1;
             }
@@ -602,7 +602,7 @@ static int parse_target_rule(const char *v, enum target_cmp *cmp, double *value,
             return 0;
         }
     }
-    snprintf(why, n, "target '%s' is not a rule; write '>= N', '<= N', '> N', '< N', "
+    snprintf(why, n, "target '%.200s' is not a rule; write '>= N', '<= N', '> N', '< N', "
                      "'== N', or 'report only'", v);
     return -1;
 }

@@ -250,7 +250,6 @@ Test(report, refuses_writes_pragmas_attach_and_second_statements, .init = make_d
         cr_assert_eq(rc, REPORT_ERR_SQL, "'%s' must be refused (rc %d: %s)", cases[i].sql, rc, err);
         cr_assert(strstr(err, cases[i].says), "'%s': %s", cases[i].sql, err);
     }
-    cr_assert_eq(fx_int(fx_open(NULL), "SELECT 1"), 1); /* (keeps fx_* used) */
 }
 
 Test(report, stops_a_runaway_query_at_its_deadline, .init = make_db)
