@@ -9,10 +9,17 @@ real ZeroMQ sockets and a real SQLite file, under faults:
 During the run the collector is killed with SIGKILL and restarted, and one
 gateway is killed with SIGKILL and restarted. At the end the collector must
 hold exactly the records the officers logged (the simulator's ground
-truth): none missing, none twice, every field equal.
+truth): none missing, none twice, every field equal; its per-day rollups
+give the same records, quantities and minutes per activity for every ISO
+week and month; and every period value lofte-report prints equals the one
+computed from the ground truth.
 
 usage: test_chain.py BUILD_DIR [--days N] [--keep]
 """
+import csv
+import datetime
+import fnmatch
+import io
 import json
 import os
 import shutil
@@ -24,13 +31,14 @@ import tempfile
 import time
 
 BUILD = os.path.abspath(sys.argv[1])
-DAYS = int(sys.argv[sys.argv.index("--days") + 1]) if "--days" in sys.argv else 45
+DAYS = int(sys.argv[sys.argv.index("--days") + 1]) if "--days" in sys.argv else 90
 KEEP = "--keep" in sys.argv
 SIM = os.path.join(BUILD, "hardware", "lofte-sim")
 GATEWAY = os.path.join(BUILD, "gateway", "lofte-gateway")
 COLLECTOR = os.path.join(BUILD, "collector", "lofte-collector")
 CURVE_KEYGEN = os.path.join(BUILD, "collector", "lofte-curve-keygen")
-DAY_MS = 120  # real ms per simulated day: the run lasts DAYS * DAY_MS ms
+REPORT = os.path.join(BUILD, "collector", "lofte-report")
+DAY_MS = 100  # real ms per simulated day: the run lasts about DAYS * DAY_MS ms
 
 
 def log(msg):
@@ -160,6 +168,124 @@ def compare(truth_path, db_path):
     return len(truth), len(rows), receptions, gateways, problems
 
 
+# --- counts per activity and period, and the report's numbers ------------
+
+try:
+    from zoneinfo import ZoneInfo
+    STOCKHOLM = ZoneInfo("Europe/Stockholm")
+except Exception:  # no tz database: the period checks cannot run
+    STOCKHOLM = None
+
+
+def local_day(start_min):
+    t = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc) + \
+        datetime.timedelta(minutes=start_min)
+    return t.astimezone(STOCKHOLM).date()
+
+
+def period_label(kind, day):
+    if kind == "iso_week":
+        y, w, _ = day.isocalendar()
+        return "%d-W%02d" % (y, w)
+    if kind == "month":
+        return "%d-%02d" % (day.year, day.month)
+    if kind == "quarter":
+        return "%d-Q%d" % (day.year, (day.month - 1) // 3 + 1)
+    if kind == "tertial":
+        return "%d-T%d" % (day.year, (day.month - 1) // 4 + 1)
+    if kind == "half_year":
+        return "%d-H%d" % (day.year, 1 if day.month <= 6 else 2)
+    if kind == "year":
+        return "%d" % day.year
+    return None
+
+
+def valid_truth(truth_path):
+    """The officers' records that count: not admin, not voided."""
+    rows, voided = [], set()
+    with open(truth_path) as f:
+        for line in f:
+            r = json.loads(line)
+            if r["activity"] == "admin.void":
+                voided.add((r["device"], r["void_counter"]))
+            else:
+                rows.append(r)
+    return [r for r in rows if (r["device"], r["counter"]) not in voided
+            and not r["clock_unset"]]
+
+
+def report_sql(db, sql):
+    out = subprocess.run([REPORT, "--db", db, "--sql", sql, "--format", "csv"], check=True,
+                         capture_output=True, text=True).stdout
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def compare_periods(truth_path, db):
+    """Per activity and ISO week / month: records, quantity and minutes in
+    the collector's rollups (what reports read) equal the ground truth."""
+    problems = []
+    valid = valid_truth(truth_path)
+    for kind in ("iso_week", "month"):
+        want = {}
+        for r in valid:
+            key = (r["activity"], period_label(kind, local_day(r["start_min"])))
+            n, q, d = want.get(key, (0, 0, 0))
+            want[key] = (n + 1, q + r["quantity"], d + r["duration_min"])
+        got = {}
+        for row in report_sql(db, "SELECT activity, lofte_period('%s', day) AS p, "
+                                  "sum(records) AS n, sum(quantity) AS q, "
+                                  "sum(duration_min) AS d FROM daily GROUP BY 1, 2" % kind):
+            got[(row["activity"], row["p"])] = (int(row["n"]), int(row["q"]), int(row["d"]))
+        for key in sorted(set(want) | set(got)):
+            if want.get(key) != got.get(key):
+                problems.append("%s %s %s: collector %s, logged %s" % ((kind,) + key + (
+                    got.get(key), want.get(key))))
+    return len(valid), problems
+
+
+def matches(patterns, value):
+    if not patterns:
+        return True
+    return any(fnmatch.fnmatchcase(value or "", p.strip()) for p in patterns.split(","))
+
+
+def compare_report(truth_path, db, first, last):
+    """Every period value the report prints, for each target whose metric
+    the truth can answer directly, equals the value from the ground truth."""
+    out = subprocess.run([REPORT, "--db", db, "--from", first, "--to", last, "--format",
+                          "json"], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    valid = valid_truth(truth_path)
+    checked, problems = 0, []
+    for t in report["targets"]:
+        if t["per_zone"] or t["report_only"]:
+            continue
+        metric = t["metric"]
+        if metric == "active_periods" and t["unit"] != t["period"]:
+            continue
+        sel = [r for r in valid if matches(t["activity"], r["activity"]) and
+               matches(t["result"], r["result"]) and matches(t["action"], r["action"]) and
+               matches(t["zone"], r["zone"]) and matches(t["actor"], r["actor"])]
+        for p in t["periods"]:
+            rs = [r for r in sel if period_label(t["period"], local_day(r["start_min"]))
+                  == p["period"]]
+            if metric == "count":
+                want = len(rs)
+            elif metric == "quantity":
+                want = sum(r["quantity"] for r in rs)
+            elif metric == "duration":
+                want = sum(r["duration_min"] for r in rs)
+            elif metric == "active_days":
+                want = len({local_day(r["start_min"]) for r in rs})
+            else:
+                want = 1 if rs else 0
+            checked += 1
+            if p["value"] != want:
+                problems.append("report %s %s: %s, logged %s" % (t["id"], p["period"],
+                                                                 p["value"], want))
+    return checked, problems
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="lofte-chain-")
     chain = Chain(tmp)
@@ -215,6 +341,21 @@ def main():
                 log("MISMATCH " + p)
             raise AssertionError("%d mismatches between the collector and the ground truth"
                                  % len(problems))
+        if STOCKHOLM is None:
+            raise AssertionError("no Europe/Stockholm time zone (tzdata) for the period checks")
+        n_valid, pproblems = compare_periods(chain.path("truth.jsonl"),
+                                             chain.path("collector.db"))
+        checked, rproblems = compare_report(chain.path("truth.jsonl"), chain.path("collector.db"),
+                                            "2023-04-01", date_plus(DAYS - 1))
+        log("%d counted records: per activity and ISO week / month, %d differences; "
+            "%d report values checked, %d differences" % (n_valid, len(pproblems), checked,
+                                                          len(rproblems)))
+        for p in (pproblems + rproblems)[:20]:
+            log("MISMATCH " + p)
+        if pproblems or rproblems:
+            raise AssertionError("the collector's periods or the report differ from the truth")
+        if checked < 20:
+            raise AssertionError("too few report values to prove anything")
         if gateways != 2:
             raise AssertionError("expected receptions from both gateways")
         rejected = sum(sum(chain.status(i)["frames"]["rejected"].values()) for i in (0, 1))
