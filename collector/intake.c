@@ -61,7 +61,8 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
 {
     char pub[UPSTREAM_Z85_LEN + 1], sec[UPSTREAM_Z85_LEN + 1];
     const char *bind = cfg->bind ? cfg->bind : INTAKE_DEFAULT_BIND;
-    int64_t maxmsg = UPSTREAM_BATCH_MAX_LEN; /* an authenticated peer still may not flood us */
+    /* an authenticated peer still may not flood us */
+    int64_t maxmsg = UPSTREAM_BATCH_MAX_LEN + UPSTREAM_CURVE_MARGIN;
     struct intake *in;
     size_t elen;
     int rc;

@@ -585,7 +585,7 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
     char pub[UPSTREAM_Z85_LEN + 1], sec[UPSTREAM_Z85_LEN + 1];
     struct upstream *u;
     int rc;
-    int64_t maxmsg = UPSTREAM_REPLY_MAX_LEN; /* ZMQ_MAXMSGSIZE is an int64 */
+    int64_t maxmsg = UPSTREAM_REPLY_MAX_LEN + UPSTREAM_CURVE_MARGIN; /* an int64 option */
 
     *out = NULL;
     if (!cfg->endpoint || !cfg->key_file || !cfg->collector_key) {

@@ -59,6 +59,12 @@ enum upstream_refusal {
 #define UPSTREAM_BATCH_MAX_LEN \
     (UPSTREAM_HDR_LEN + UPSTREAM_BATCH_MAX * (UPSTREAM_ITEM_FIXED_LEN + RECORD_MAX_LEN))
 #define UPSTREAM_REPLY_MAX_LEN (UPSTREAM_REFUSED_HDR_LEN + UPSTREAM_BATCH_MAX * UPSTREAM_ID_LEN)
+/* libzmq applies ZMQ_MAXMSGSIZE to the frame as CURVE carries it, which is
+ * larger than the message by CURVE's MESSAGE command overhead (33 bytes in
+ * libzmq 4.3: command name, nonce, MAC, flags). A limit set to the bare
+ * message size kills the connection for good at the largest batch; allow
+ * this margin on both ends. */
+#define UPSTREAM_CURVE_MARGIN 64
 
 /* A decoded collector reply. */
 struct upstream_reply {

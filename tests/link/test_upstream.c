@@ -148,6 +148,22 @@ Test(link, delivers_every_record_and_deletes_it_only_when_acknowledged)
     cr_assert_eq(cq("SELECT count(*) FROM gateways WHERE name = 'gw-a'"), 1);
 }
 
+/* ZMQ_MAXMSGSIZE counts the CURVE-encrypted frame: a full batch and its
+ * ACK of 256 ids must still fit (they once ended the link for good). */
+Test(link, delivers_full_batches_of_256_rows_with_their_acks_under_curve)
+{
+    struct gw g = {0};
+    collector_start("tcp://127.0.0.1:*", NULL);
+    gw_open(&g, "a.spool", "gw-a.key", pub_col, UPSTREAM_BATCH_MAX);
+    spool_fill(g.spool, DEV, 1, 4 * UPSTREAM_BATCH_MAX, 1);
+    cr_assert(pump(&g, 1, all_delivered, 15000), "spool still holds %lld rows",
+              (long long)spool_depth(g.spool));
+    cr_assert_eq(upstream_stats(g.up)->rows_resent, 0);
+    gw_close(&g);
+    collector_stop();
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 4 * UPSTREAM_BATCH_MAX);
+}
+
 static int refused_twice(struct gw *g, size_t ng)
 {
     (void)ng;
