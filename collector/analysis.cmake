@@ -26,3 +26,10 @@ target_compile_definitions(lofte_analysis PRIVATE
 add_executable(lofte-report ${LOFTE_ANALYSIS_DIR}/report_main.c)
 target_link_libraries(lofte-report PRIVATE lofte_analysis)
 target_compile_options(lofte-report PRIVATE -Wall -Wextra -Werror -pedantic)
+
+# lofte-retention: deletes old, already reported record rows, keeping the
+# daily aggregates (docs/reports.md, "Retention"). The one writer here, so a
+# program of its own: lofte-report stays read-only.
+add_executable(lofte-retention ${LOFTE_ANALYSIS_DIR}/retention_main.c)
+target_link_libraries(lofte-retention PRIVATE lofte_analysis)
+target_compile_options(lofte-retention PRIVATE -Wall -Wextra -Werror -pedantic)

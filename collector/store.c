@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendar.h"
 #include "proto_err.h"
 #include "rollup.h"
 #include "store.h"
@@ -544,6 +545,46 @@ static int store_record(struct store *st, const struct spool_row *row, const str
     return STORE_OK;
 }
 
+/* Retention (rollup.h: retention_prune, run by lofte-retention) deletes the
+ * records of old, already reported days, and their receptions, but keeps
+ * their counts in `daily`. A late copy of such a record (a spool resending
+ * after a lost ACK, a second gateway's relay) then finds no row to conflict
+ * with: inserted, it would be counted a second time in a day whose figures
+ * are final. So it is a duplicate, neither stored, counted nor given a
+ * reception, when its counter is at or below its device's pruned watermark
+ * (retention_was_pruned) AND it is dated before the first day still kept
+ * ('pruned_before_day'). The date condition matters: the watermark alone
+ * would also swallow a record that was never pruned because it could not
+ * have been (undated, or of a day not yet thinned) but arrives after a
+ * later counter of its device was pruned. Costs one indexed lookup per row;
+ * the date is read only for a counter under the watermark (rare). */
+static int store_pruned(struct store *st, const struct spool_row *row, const struct record *r,
+                        int *pruned, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+    *pruned = 0;
+    if (r->clock_unset)
+        return STORE_OK; /* retention never prunes undated records */
+    rc = retention_was_pruned(st->db, row->device, row->counter);
+    if (rc < 0)
+        return store_fail(st, sqlite3_extended_errcode(st->db), err, errlen,
+                          "cannot read the retention watermark");
+    if (rc == 0)
+        return STORE_OK;
+    rc = sqlite3_prepare_v2(st->db,
+                            "SELECT value FROM rollup_state WHERE key = 'pruned_before_day'",
+                            -1, &q, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *pruned = cal_local_day(r->start_min) < sqlite3_column_int64(q, 0);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return store_fail(st, rc, err, errlen, "cannot read the retention state");
+    return STORE_OK;
+}
+
 /* Same (device, counter) already stored: the same bytes, or not? */
 static int store_same_bytes(struct store *st, const struct spool_row *row, int *same,
                             char *err, size_t errlen)
@@ -620,12 +661,15 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
     for (i = 0; i < n; i++) {
         const struct spool_row *row = &rows[i];
         struct record r;
-        int inserted = 0, same = 1, dec;
+        int inserted = 0, same = 1, pruned = 0, dec;
         dec = record_decode(row->record, row->record_len, &r);
         if (dec != PROTO_OK) {
             outcomes[i] = STORE_QUARANTINED;
             rc = store_reject(st, gateway_id, row, dec, now, err, errlen);
-        } else {
+        } else if ((rc = store_pruned(st, row, &r, &pruned, err, errlen)) == STORE_OK &&
+                   pruned) {
+            outcomes[i] = STORE_DUPLICATE; /* stored, counted and pruned before */
+        } else if (rc == STORE_OK) {
             rc = store_record(st, row, &r, now, &inserted, err, errlen);
             if (rc == STORE_OK && !inserted)
                 rc = store_same_bytes(st, row, &same, err, errlen);
