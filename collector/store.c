@@ -103,6 +103,47 @@ static const char store_schema_sql[] =
     "  UNIQUE(device, counter)\n"
     ");\n";
 
+/* Views for analysts (docs/reports.md "Views"): the questions asked most,
+ * answered without knowing how voids, heartbeats and undated records are
+ * kept. Views cannot be written through, and `sqlite3 -readonly` or
+ * `lofte-report --sql` keep the session read-only. When a view changes,
+ * change docs/reports.md with it. */
+static const char store_views[] =
+    "CREATE VIEW IF NOT EXISTS activity_records AS\n"
+    "  -- every activity that counts: no heartbeats or voids, nothing voided, dated\n"
+    "  SELECT device, counter, activity, category, result, action, guardian_contacted,\n"
+    "         concern_report, vehicle_measure, licence_seized, seizure, start_utc,\n"
+    "         quantity, duration_min, zone, actor, cell, operation\n"
+    "  FROM records WHERE category <> 'admin' AND voided_by IS NULL AND clock_unset = 0;\n"
+    "CREATE VIEW IF NOT EXISTS daily_activity AS\n"
+    "  -- per Europe/Stockholm day, from the rollups (survives retention)\n"
+    "  SELECT c.date, c.weekday, c.iso_week, c.month, c.quarter, c.tertial, c.half_year,\n"
+    "         c.year, d.activity, d.zone, d.actor, d.result, d.action, d.records,\n"
+    "         d.quantity, d.duration_min\n"
+    "  FROM daily d JOIN calendar c ON c.day = d.day;\n"
+    "CREATE VIEW IF NOT EXISTS weekly_activity AS\n"
+    "  SELECT iso_week, activity, sum(records) AS records, sum(quantity) AS quantity,\n"
+    "         sum(duration_min) AS duration_min\n"
+    "  FROM daily_activity GROUP BY iso_week, activity;\n"
+    "CREATE VIEW IF NOT EXISTS monthly_activity AS\n"
+    "  SELECT month, activity, sum(records) AS records, sum(quantity) AS quantity,\n"
+    "         sum(duration_min) AS duration_min\n"
+    "  FROM daily_activity GROUP BY month, activity;\n"
+    "CREATE VIEW IF NOT EXISTS device_health AS\n"
+    "  -- per handheld: last heartbeat, its queue then, records received\n"
+    "  SELECT printf('%08x', r.device) AS device, max(r.received_at) AS last_heard,\n"
+    "         (SELECT h.queue_depth FROM records h WHERE h.device = r.device\n"
+    "           AND h.activity = 'admin.heartbeat' ORDER BY h.counter DESC LIMIT 1)\n"
+    "           AS last_queue_depth,\n"
+    "         sum(r.category <> 'admin') AS records, max(r.counter) AS last_counter\n"
+    "  FROM records r GROUP BY r.device;\n"
+    "CREATE VIEW IF NOT EXISTS reception_quality AS\n"
+    "  -- per gateway and handheld: how well the station hears it\n"
+    "  SELECT g.name AS gateway, printf('%08x', x.device) AS device, count(*) AS frames,\n"
+    "         round(avg(x.rssi_dBm), 1) AS mean_rssi_dBm, round(avg(x.snr_dB), 1) AS mean_snr_dB,\n"
+    "         min(x.rssi_dBm) AS worst_rssi_dBm\n"
+    "  FROM receptions x JOIN gateways g ON g.id = x.gateway GROUP BY g.name, x.device;\n";
+
 enum {
     ST_GW_UPSERT,
     ST_GW_SEEN,
@@ -329,7 +370,8 @@ int store_open(struct store **out, const char *path, const struct store_options 
     }
     /* the per-day aggregates reports read (rollup.h): kept in step with
      * every insert and void, in the same transaction */
-    if (rollup_init(st->db, err, errlen) != ROLLUP_OK) {
+    if (rollup_init(st->db, err, errlen) != ROLLUP_OK ||
+        (rc = store_exec(st, store_views, err, errlen)) != STORE_OK) {
         store_close(st);
         return STORE_ERR_OPEN;
     }

@@ -117,6 +117,21 @@ Test(store, marks_the_target_of_a_void_that_arrives_after_it)
     cr_assert_eq(q("SELECT quantity IS NULL AND zone IS NULL FROM records WHERE counter = 11"), 1);
 }
 
+Test(store, gives_analysts_views_without_voided_records_or_heartbeats)
+{
+    struct spool_row rows[4] = {guard_row(40, 1), guard_row(41, 1), void_row(42, 40),
+                                guard_row(43, 1)};
+    enum store_outcome o[4];
+    put(gw_a, rows, 4, o);
+    cr_assert_eq(q("SELECT count(*) FROM activity_records"), 2, "41 and 43: 40 was voided");
+    cr_assert_eq(q("SELECT sum(records) FROM daily_activity"), 2,
+                 "the rollups, by local day, agree");
+    cr_assert_eq(q("SELECT sum(records) FROM monthly_activity"), 2);
+    cr_assert_eq(q("SELECT sum(records) FROM weekly_activity"), 2);
+    cr_assert_eq(q("SELECT records FROM device_health"), 3, "three activities received");
+    cr_assert_eq(q("SELECT frames FROM reception_quality"), 4);
+}
+
 Test(store, marks_the_target_of_a_void_that_arrived_before_it)
 {
     struct spool_row v = void_row(21, 20), t = guard_row(20, 1), other = guard_row(19, 1);
