@@ -23,7 +23,7 @@ echo
 
 "$B/bench/bench_proto" 1 | tee "$OUT/proto"
 echo
-/usr/bin/python3 bench/bench_gateway.py "$B" 5000 10 | tee "$OUT/gateway"
+/usr/bin/python3 bench/bench_gateway.py "$B" 10000 10 | tee "$OUT/gateway"
 echo
 if [ -x "$B/bench/bench_intake" ]; then
   "$B/bench/bench_intake" 100000 | tee "$OUT/intake"
