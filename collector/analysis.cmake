@@ -9,6 +9,7 @@ find_path(LOFTE_SQLITE3_INCLUDE sqlite3.h REQUIRED)
 set(LOFTE_ANALYSIS_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 add_library(lofte_analysis STATIC
+  ${LOFTE_ANALYSIS_DIR}/errbuf.c
   ${LOFTE_ANALYSIS_DIR}/calendar.c
   ${LOFTE_ANALYSIS_DIR}/targets.c
   ${LOFTE_ANALYSIS_DIR}/rollup.c

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "evaluate.h"
 #include "record.h"
 #include "rollup.h"
@@ -31,16 +32,6 @@ const char *eval_strerror(int err)
     }
 }
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* ---- a growable string for building SQL --------------------------------- */
 
@@ -183,10 +174,10 @@ static int fetch_days(sqlite3 *db, const struct target *t, enum eval_source src,
     }
     if (q.oom) {
         free(q.p);
-        return fail(err, errlen, EVAL_ERR_NOMEM, "out of memory building a query");
+        return errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory building a query");
     }
     if (sqlite3_prepare_v2(db, q.p, -1, &s, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, EVAL_ERR_SQL, "target '%s': cannot query the %s: %s", t->id,
+        rc = errbuf_fail(err, errlen, EVAL_ERR_SQL, "target '%s': cannot query the %s: %s", t->id,
                   src == EVAL_ROLLUPS ? "daily table" : "records table", sqlite3_errmsg(db));
         goto out;
     }
@@ -209,7 +200,7 @@ static int fetch_days(sqlite3 *db, const struct target *t, enum eval_source src,
         d->duration[at] += sqlite3_column_int64(s, 4);
     }
     if (step != SQLITE_DONE)
-        rc = fail(err, errlen, EVAL_ERR_SQL, "target '%s': reading the %s failed: %s", t->id,
+        rc = errbuf_fail(err, errlen, EVAL_ERR_SQL, "target '%s': reading the %s failed: %s", t->id,
                   src == EVAL_ROLLUPS ? "daily table" : "records table", sqlite3_errmsg(db));
 out:
     sqlite3_finalize(s);
@@ -224,7 +215,7 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *v, char *err, size_t
     *v = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW)
-        rc = fail(err, errlen, EVAL_ERR_SQL, "cannot count undated records: %s",
+        rc = errbuf_fail(err, errlen, EVAL_ERR_SQL, "cannot count undated records: %s",
                   sqlite3_errmsg(db));
     else
         *v = sqlite3_column_int64(s, 0);
@@ -247,7 +238,7 @@ static int fetch_undated(sqlite3 *db, const struct target *t, enum eval_source s
         sb_printf(&q, " AND activity NOT LIKE 'admin.%%'");
     if (q.oom) {
         free(q.p);
-        return fail(err, errlen, EVAL_ERR_NOMEM, "out of memory building a query");
+        return errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory building a query");
     }
     rc = query_int(db, q.p, v, err, errlen);
     free(q.p);
@@ -429,7 +420,7 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
             size_t ncap = cap ? cap * 2 : 64;
             struct eval_period *np = realloc(et->periods, ncap * sizeof *np);
             if (!np)
-                return fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
+                return errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
             et->periods = np;
             cap = ncap;
         }
@@ -446,7 +437,7 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
     hi = wto;
     if (days_alloc(&d, lo, hi, t->per_zone ? ZONE_COUNT : 1) != 0) {
         days_free(&d);
-        return fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
+        return errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
     }
     rc = fetch_days(db, t, src, &d, err, errlen);
     if (rc == EVAL_OK)
@@ -456,7 +447,7 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
     for (size_t i = 0; rc == EVAL_OK && i < et->nperiods; i++) {
         struct eval_period *ep = &et->periods[i];
         if (judge_period(t, &d, to, ep) != 0) {
-            rc = fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
+            rc = errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
             break;
         }
         if (ep->complete) {
@@ -475,7 +466,7 @@ static int evaluate_target(sqlite3 *db, const struct target *t, int32_t from, in
         size_t n = monday <= wto ? (size_t)((wto - monday) / 7 + 1) : 0;
         et->weeks = calloc(n ? n : 1, sizeof *et->weeks);
         if (!et->weeks)
-            rc = fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
+            rc = errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
         for (; rc == EVAL_OK && monday <= wto; monday += 7) {
             struct eval_week *w = &et->weeks[et->nweeks++];
             int32_t b = monday + 6 > wto ? wto : monday + 6;
@@ -497,7 +488,7 @@ static int check_schema(sqlite3 *db, enum eval_source src, char *err, size_t err
     int found = 0;
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
                                "AND name IN (?1, ?2)", -1, &s, NULL) != SQLITE_OK)
-        return fail(err, errlen, EVAL_ERR_SQL, "cannot read the database schema: %s",
+        return errbuf_fail(err, errlen, EVAL_ERR_SQL, "cannot read the database schema: %s",
                     sqlite3_errmsg(db));
     sqlite3_bind_text(s, 1, need, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, src == EVAL_ROLLUPS ? "undated" : "records", -1, SQLITE_STATIC);
@@ -505,7 +496,7 @@ static int check_schema(sqlite3 *db, enum eval_source src, char *err, size_t err
         found = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     if (found < (src == EVAL_ROLLUPS ? 2 : 1))
-        return fail(err, errlen, EVAL_ERR_SCHEMA,
+        return errbuf_fail(err, errlen, EVAL_ERR_SCHEMA,
                     src == EVAL_ROLLUPS
                         ? "the database has no daily/undated tables: it was not written by "
                           "the lofte collector (or predates rollups; rollup_rebuild makes them)"
@@ -522,22 +513,22 @@ int evaluate(sqlite3 *db, const struct target_set *ts, int32_t from, int32_t to,
 
     *out = NULL;
     if (!db || !ts)
-        return fail(err, errlen, EVAL_ERR_ARG, "no database or no targets");
+        return errbuf_fail(err, errlen, EVAL_ERR_ARG, "no database or no targets");
     if (from > to) {
         char a[CAL_DATE_LEN], b[CAL_DATE_LEN];
         cal_format_date(from, a);
         cal_format_date(to, b);
-        return fail(err, errlen, EVAL_ERR_ARG, "the range ends (%s) before it starts (%s)", b, a);
+        return errbuf_fail(err, errlen, EVAL_ERR_ARG, "the range ends (%s) before it starts (%s)", b, a);
     }
     if ((rc = check_schema(db, src, err, errlen)) != EVAL_OK)
         return rc;
     if (src == EVAL_NAIVE && rollup_register_functions(db) != ROLLUP_OK)
-        return fail(err, errlen, EVAL_ERR_SQL, "cannot register lofte's SQL functions: %s",
+        return errbuf_fail(err, errlen, EVAL_ERR_SQL, "cannot register lofte's SQL functions: %s",
                     sqlite3_errmsg(db));
     r = calloc(1, sizeof *r);
     if (!r || !(r->targets = calloc(ts->count ? ts->count : 1, sizeof *r->targets))) {
         free(r);
-        return fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
+        return errbuf_fail(err, errlen, EVAL_ERR_NOMEM, "out of memory");
     }
     r->from_day = from;
     r->to_day = to;

@@ -26,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "errbuf.h"
 #include "calendar.h"
 #include "evaluate.h"
 #include "record.h"
@@ -53,16 +54,6 @@ const char *report_strerror(int err)
     }
 }
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* ---- shared formatting --------------------------------------------------- */
 
@@ -1141,7 +1132,7 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
     size_t *width = calloc((size_t)(cols > 0 ? cols : 1), sizeof *width);
 
     if (!width)
-        return fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
+        return errbuf_fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
     if (fmt == REPORT_CSV)
         for (c = 0; c < cols; c++)
             csv_field(out, sqlite3_column_name(s, c), c == cols - 1);
@@ -1180,7 +1171,7 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
             fputs("}", out);
         } else {
             if (tr.rows == REPORT_SQL_TABLE_ROWS_MAX) {
-                rc = fail(err, errlen, REPORT_ERR_SQL,
+                rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
                           "the query returned more than %d rows; the table format aligns "
                           "columns in memory, so use --format csv or json, or add LIMIT",
                           REPORT_SQL_TABLE_ROWS_MAX);
@@ -1190,7 +1181,7 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
                 size_t ncap = tr.cap ? tr.cap * 2 : 64;
                 char **nc = realloc(tr.cells, ncap * (size_t)cols * sizeof *nc);
                 if (!nc) {
-                    rc = fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
+                    rc = errbuf_fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
                     break;
                 }
                 tr.cells = nc;
@@ -1211,7 +1202,7 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
         row++;
     }
     if (rc == REPORT_OK && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = fail(err, errlen, REPORT_ERR_SQL, "the query failed: %s", sqlite3_errmsg(db));
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL, "the query failed: %s", sqlite3_errmsg(db));
     if (rc == REPORT_OK) {
         if (fmt == REPORT_JSON) {
             fputs(row ? "\n]\n" : "]\n", out);
@@ -1251,9 +1242,9 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     int rc = REPORT_OK;
 
     if (fmt == REPORT_HTML)
-        return fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", db_path,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
@@ -1262,7 +1253,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     if (sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
         rollup_register_functions(db) != ROLLUP_OK ||
         sqlite3_set_authorizer(db, sql_authorize, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, REPORT_ERR_DB, "cannot prepare a read-only connection to %s: %s",
+        rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot prepare a read-only connection to %s: %s",
                   db_path, sqlite3_errmsg(db));
         goto out;
     }
@@ -1278,31 +1269,31 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     sqlite3_progress_handler(db, 1000, past_deadline, &dl);
 
     if (sqlite3_prepare_v2(db, sql, -1, &s, &tail) != SQLITE_OK) {
-        rc = fail(err, errlen, REPORT_ERR_SQL, "the query does not compile: %s",
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL, "the query does not compile: %s",
                   sqlite3_errmsg(db));
         goto out;
     }
     if (!s) {
-        rc = fail(err, errlen, REPORT_ERR_SQL, "the query is empty");
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL, "the query is empty");
         goto out;
     }
     while (tail && (*tail == ' ' || *tail == '\t' || *tail == '\n' || *tail == '\r' ||
                     *tail == ';'))
         tail++;
     if (tail && *tail) {
-        rc = fail(err, errlen, REPORT_ERR_SQL,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
                   "only one statement per --sql; the text after the first ends with '%.40s'",
                   tail);
         goto out;
     }
     if (!sqlite3_stmt_readonly(s)) {
-        rc = fail(err, errlen, REPORT_ERR_SQL,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
                   "--sql runs read-only queries; this statement would change the database");
         goto out;
     }
     rc = sql_print(db, s, fmt, out, err, errlen);
     if (dl.hit)
-        rc = fail(err, errlen, REPORT_ERR_TIMEOUT,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_TIMEOUT,
                   "the query was stopped after %g s (--sql-timeout); narrow it, e.g. query "
                   "the daily table instead of records, or add a WHERE on day",
                   timeout_s);
@@ -1310,7 +1301,7 @@ out:
     sqlite3_finalize(s);
     sqlite3_close(db);
     if (rc == REPORT_OK && (fflush(out) != 0 || ferror(out)))
-        rc = fail(err, errlen, REPORT_ERR_IO, "cannot write the query's output: %s",
+        rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot write the query's output: %s",
                   strerror(errno));
     return rc;
 }
@@ -1390,19 +1381,19 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
             if (strlen(options[o].name) == nl && strncmp(a, options[o].name, nl) == 0)
                 break;
         if (o == O_COUNT)
-            return fail(err, errlen, REPORT_ERR_USAGE, "unknown option '%s' (see --help)", a);
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "unknown option '%s' (see --help)", a);
         if (seen[o]++)
-            return fail(err, errlen, REPORT_ERR_USAGE, "%s is given twice", options[o].name);
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "%s is given twice", options[o].name);
         if (options[o].arg) {
             if (eq)
                 v = eq + 1;
             else if (i + 1 < argc)
                 v = argv[++i];
             else
-                return fail(err, errlen, REPORT_ERR_USAGE, "%s needs a value (%s)",
+                return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "%s needs a value (%s)",
                             options[o].name, options[o].arg);
         } else if (eq) {
-            return fail(err, errlen, REPORT_ERR_USAGE, "%s takes no value", options[o].name);
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "%s takes no value", options[o].name);
         }
         switch (o) {
         case O_DB: cfg->db_path = v; break;
@@ -1414,13 +1405,13 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
         case O_FROM:
         case O_TO:
             if (cal_parse_date(v, o == O_FROM ? &cfg->from : &cfg->to) != CAL_OK)
-                return fail(err, errlen, REPORT_ERR_USAGE,
+                return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                             "%s '%s' is not a date YYYY-MM-DD", options[o].name, v);
             *(o == O_FROM ? &cfg->has_from : &cfg->has_to) = 1;
             break;
         case O_FORMAT:
             if (parse_format(v, &cfg->format) != 0)
-                return fail(err, errlen, REPORT_ERR_USAGE,
+                return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                             "--format '%s' is not table, csv, json or html", v);
             break;
         case O_MIN_COUNT: {
@@ -1428,7 +1419,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
             errno = 0;
             n = strtol(v, &end, 10);
             if (errno || end == v || *end || n < 1 || n > 1000)
-                return fail(err, errlen, REPORT_ERR_USAGE,
+                return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                             "--min-count '%s' is not a whole number 1..1000", v);
             cfg->min_count = (int)n;
             break;
@@ -1438,7 +1429,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
             cfg->sql_timeout_s = strtod(v, &end);
             if (errno || end == v || *end || !(cfg->sql_timeout_s >= 0.01) ||
                 cfg->sql_timeout_s > 86400)
-                return fail(err, errlen, REPORT_ERR_USAGE,
+                return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                             "--sql-timeout '%s' is not a number of seconds (0.01..86400)", v);
             break;
         default: break;
@@ -1448,26 +1439,26 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
     if (cfg->help)
         return REPORT_OK;
     if (!cfg->db_path)
-        return fail(err, errlen, REPORT_ERR_USAGE, "--db FILE is required (see --help)");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--db FILE is required (see --help)");
     if (seen[O_MIN_COUNT] && !cfg->public_mode)
-        return fail(err, errlen, REPORT_ERR_USAGE, "--min-count only applies with --public");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--min-count only applies with --public");
     if (cfg->sql) {
         if (cfg->public_mode)
-            return fail(err, errlen, REPORT_ERR_USAGE,
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--sql returns raw rows, which --public cannot make safe to publish");
         if (cfg->format == REPORT_HTML)
-            return fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
         if (seen[O_FROM] || seen[O_TO] || seen[O_TARGETS])
-            return fail(err, errlen, REPORT_ERR_USAGE,
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--from, --to and --targets do not apply to --sql (filter in the query)");
     } else if (seen[O_SQL_TIMEOUT]) {
-        return fail(err, errlen, REPORT_ERR_USAGE, "--sql-timeout only applies with --sql");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql-timeout only applies with --sql");
     }
     if (!cfg->sql && !cfg->targets_path)
-        return fail(err, errlen, REPORT_ERR_USAGE, "--targets FILE is required (this build has "
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--targets FILE is required (this build has "
                     "no default targets file)");
     if (cfg->has_from && cfg->has_to && cfg->from > cfg->to)
-        return fail(err, errlen, REPORT_ERR_USAGE, "--to is before --from");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--to is before --from");
     return REPORT_OK;
 }
 
@@ -1501,12 +1492,12 @@ static int run_followup(const struct report_config *cfg, time_t now, FILE *out, 
         char a[CAL_DATE_LEN], b[CAL_DATE_LEN];
         cal_format_date(from, a);
         cal_format_date(to, b);
-        rc = fail(err, errlen, REPORT_ERR_USAGE,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                   "the range would end (%s) before it starts (%s); give --from/--to", b, a);
         goto out;
     }
     if (sqlite3_open_v2(cfg->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", cfg->db_path,
+        rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", cfg->db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
@@ -1522,7 +1513,7 @@ static int run_followup(const struct report_config *cfg, time_t now, FILE *out, 
     o.generated = now;
     rc = report_write(out, r, &ts, &o);
     if (rc != REPORT_OK)
-        fail(err, errlen, rc, "cannot write the report: %s", strerror(errno));
+        errbuf_fail(err, errlen, rc, "cannot write the report: %s", strerror(errno));
 out:
     eval_free(r);
     sqlite3_close(db);
@@ -1542,10 +1533,10 @@ int report_run(const struct report_config *cfg, time_t now, char *err, size_t er
     }
     if (cfg->out_path) {
         if (snprintf(tmp, sizeof tmp, "%s.tmp", cfg->out_path) >= (int)sizeof tmp)
-            return fail(err, errlen, REPORT_ERR_USAGE, "--out path is too long");
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--out path is too long");
         out = fopen(tmp, "wb");
         if (!out)
-            return fail(err, errlen, REPORT_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+            return errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
     }
     if (cfg->sql)
         rc = report_sql(cfg->db_path, cfg->sql, cfg->format, cfg->sql_timeout_s, out, err, errlen);
@@ -1553,9 +1544,9 @@ int report_run(const struct report_config *cfg, time_t now, char *err, size_t er
         rc = run_followup(cfg, now, out, err, errlen);
     if (cfg->out_path) {
         if (fclose(out) != 0 && rc == REPORT_OK)
-            rc = fail(err, errlen, REPORT_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+            rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
         if (rc == REPORT_OK && rename(tmp, cfg->out_path) != 0)
-            rc = fail(err, errlen, REPORT_ERR_IO, "cannot rename %s to %s: %s", tmp,
+            rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot rename %s to %s: %s", tmp,
                       cfg->out_path, strerror(errno));
         if (rc != REPORT_OK)
             remove(tmp);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "calendar.h"
 #include "rollup.h"
 
@@ -119,16 +120,6 @@ const char *rollup_strerror(int err)
     }
 }
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 int rollup_row_from_record(const struct record *r, struct rollup_row *out)
 {
@@ -275,7 +266,7 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen, const ch
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
+        errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ROLLUP_ERR_SQL;
     }
@@ -290,7 +281,7 @@ static int fill_calendar(sqlite3 *db, char *err, size_t errlen)
 
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM calendar", -1, &count, NULL) != SQLITE_OK ||
         sqlite3_step(count) != SQLITE_ROW) {
-        rc = fail(err, errlen, ROLLUP_ERR_SQL, "cannot read the calendar table: %s",
+        rc = errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "cannot read the calendar table: %s",
                   sqlite3_errmsg(db));
         goto out;
     }
@@ -299,7 +290,7 @@ static int fill_calendar(sqlite3 *db, char *err, size_t errlen)
         goto out;
     if (sqlite3_prepare_v2(db, "INSERT INTO calendar VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                            -1, &ins, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, ROLLUP_ERR_SQL, "cannot fill the calendar table: %s",
+        rc = errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "cannot fill the calendar table: %s",
                   sqlite3_errmsg(db));
         goto out;
     }
@@ -320,7 +311,7 @@ static int fill_calendar(sqlite3 *db, char *err, size_t errlen)
         }
         sqlite3_bind_int(ins, 9, cal_date_from_day(day).year);
         if (sqlite3_step(ins) != SQLITE_DONE) {
-            rc = fail(err, errlen, ROLLUP_ERR_SQL, "cannot fill the calendar table: %s",
+            rc = errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "cannot fill the calendar table: %s",
                       sqlite3_errmsg(db));
             goto out;
         }
@@ -336,7 +327,7 @@ int rollup_init(sqlite3 *db, char *err, size_t errlen)
 {
     int rc;
     if (!db)
-        return fail(err, errlen, ROLLUP_ERR_ARG, "no database connection");
+        return errbuf_fail(err, errlen, ROLLUP_ERR_ARG, "no database connection");
     /* A savepoint nests in the store's transaction or stands alone. */
     rc = exec(db, "SAVEPOINT rollup_init", err, errlen, "cannot start the rollup schema");
     if (rc != ROLLUP_OK)
@@ -431,11 +422,11 @@ static int exec_int(sqlite3 *db, const char *sql, int64_t a, char *err, size_t e
     sqlite3_stmt *s = NULL;
     int rc = ROLLUP_OK;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, sqlite3_errmsg(db));
+        rc = errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, sqlite3_errmsg(db));
     } else {
         sqlite3_bind_int64(s, 1, a);
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, sqlite3_errmsg(db));
+            rc = errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "%s: %s", what, sqlite3_errmsg(db));
     }
     sqlite3_finalize(s);
     return rc;
@@ -452,7 +443,7 @@ int rollup_rebuild(sqlite3 *db, char *err, size_t errlen)
     if ((rc = rollup_init(db, err, errlen)) != ROLLUP_OK)
         return rc;
     if (rollup_register_functions(db) != ROLLUP_OK)
-        return fail(err, errlen, ROLLUP_ERR_SQL, "cannot register lofte's SQL functions: %s",
+        return errbuf_fail(err, errlen, ROLLUP_ERR_SQL, "cannot register lofte's SQL functions: %s",
                     sqlite3_errmsg(db));
     cut = state_get(db, "pruned_before_day", INT32_MIN);
     if ((rc = exec(db, "SAVEPOINT rollup_rebuild", err, errlen, "cannot start the rebuild")))
