@@ -60,12 +60,12 @@ maxline=$(sed -n 's/.*line = \([0-9]*\) frames.*/\1/p' "$OUT/gateway")
 row "gateway: frames/s, burst through a pty" "$burst" "$maxline line max" "$(ratio "$burst" "$maxline")"
 row "gateway: CPU % of a core at 115200 baud" "$cpu %" "$line frames/s" "-"
 if [ -f "$OUT/intake" ]; then
-  link=$(awk '/ZeroMQ/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }' "$OUT/intake")
-  plain=$(awk '/plain|baseline/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }' "$OUT/intake")
+  link=$(ops "$OUT/intake" "link: spool")
+  plain=$(ops "$OUT/intake" "baseline: plain")
   row "collector: records/s over ZeroMQ, durable ack" "$link" "$plain plain insert" "$(ratio "$link" "$plain")"
 fi
 awk '$1 ~ /^[0-9]+$/ && NF >= 9 { printf "%-44s %18s %18s %8s\n", "report: " $1 " records, ms from rollups", $6, $7 " ms naive", $8 }' "$OUT/report"
 days=$(( ($(date -d 2024-10-01 +%s) - $(date -d 2023-01-01 +%s)) / 86400 ))
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
-row "simulator: $days days, 6 handhelds, 30 % loss" "$secs s" "$days days real" \
+row "simulator: $days days, 6 handhelds, 30 % loss" "$secs s" "$days days" \
     "$(awk -v d="$days" -v s="$secs" 'BEGIN { printf "%.0fx", d * 86400 / s }')"
