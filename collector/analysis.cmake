@@ -9,7 +9,6 @@ find_path(LOFTE_SQLITE3_INCLUDE sqlite3.h REQUIRED)
 set(LOFTE_ANALYSIS_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 add_library(lofte_analysis STATIC
-  ${LOFTE_ANALYSIS_DIR}/errbuf.c
   ${LOFTE_ANALYSIS_DIR}/calendar.c
   ${LOFTE_ANALYSIS_DIR}/targets.c
   ${LOFTE_ANALYSIS_DIR}/rollup.c
@@ -17,7 +16,7 @@ add_library(lofte_analysis STATIC
   ${LOFTE_ANALYSIS_DIR}/report.c)
 target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_SQLITE3_INCLUDE})
 # lofte_proto gives the name tables of record.h (activities, zones, actors).
-target_link_libraries(lofte_analysis PUBLIC lofte_proto ${LOFTE_SQLITE3_LIB} m)
+target_link_libraries(lofte_analysis PUBLIC lofte_proto lofte_errbuf ${LOFTE_SQLITE3_LIB} m)
 target_compile_options(lofte_analysis PRIVATE -Wall -Wextra -Werror -pedantic)
 # Without --targets, lofte-report reads the shipped illustrative file. A
 # source-tree path: fine for the analysts' checkout this is built in.

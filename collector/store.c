@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errbuf.h"
 #include "calendar.h"
 #include "proto_err.h"
 #include "rollup.h"
@@ -238,15 +239,6 @@ const char *store_outcome_name(int outcome)
     }
 }
 
-static void store_say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* A full disk may surface as SQLITE_FULL or as an I/O error with ENOSPC;
  * both are STORE_ERR_FULL, which the intake reports as such. */
@@ -256,7 +248,7 @@ static int store_fail(struct store *st, int rc, char *err, size_t errlen, const 
     int code = ((rc & 0xFF) == SQLITE_FULL ||
                 ((rc & 0xFF) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT)))
                    ? STORE_ERR_FULL : STORE_ERR_IO;
-    store_say(err, errlen, "collector database %s: %s: %s", st->path, what,
+    errbuf_say(err, errlen, "collector database %s: %s: %s", st->path, what,
               sqlite3_errmsg(st->db));
     return code;
 }
@@ -288,17 +280,17 @@ static int store_schema(struct store *st, char *err, size_t errlen)
     int rc;
     if (store_pragma_int(st, "PRAGMA application_id", &app) != SQLITE_OK ||
         store_pragma_int(st, "PRAGMA user_version", &ver) != SQLITE_OK) {
-        store_say(err, errlen, "collector database %s: cannot read it: %s", st->path,
+        errbuf_say(err, errlen, "collector database %s: cannot read it: %s", st->path,
                   sqlite3_errmsg(st->db));
         return STORE_ERR_OPEN;
     }
     if (app != 0 && app != STORE_APPLICATION_ID) {
-        store_say(err, errlen, "%s is an SQLite file but not a lofte collector database",
+        errbuf_say(err, errlen, "%s is an SQLite file but not a lofte collector database",
                   st->path);
         return STORE_ERR_OPEN;
     }
     if (ver > STORE_SCHEMA_VERSION) {
-        store_say(err, errlen, "collector database %s has schema version %lld, newer than "
+        errbuf_say(err, errlen, "collector database %s has schema version %lld, newer than "
                   "this collector's %d", st->path, (long long)ver, STORE_SCHEMA_VERSION);
         return STORE_ERR_SCHEMA;
     }
@@ -325,12 +317,12 @@ int store_open(struct store **out, const char *path, const struct store_options 
     st = calloc(1, sizeof *st);
     if (!st || !(st->path = strdup(path))) {
         free(st);
-        store_say(err, errlen, "collector database %s: out of memory", path);
+        errbuf_say(err, errlen, "collector database %s: out of memory", path);
         return STORE_ERR_OPEN;
     }
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        store_say(err, errlen, "cannot open collector database %s: %s", path,
+        errbuf_say(err, errlen, "cannot open collector database %s: %s", path,
                   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
         store_close(st);
         return STORE_ERR_OPEN;
@@ -362,7 +354,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
         rc = sqlite3_prepare_v3(st->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->st[i],
                                 NULL);
         if (rc != SQLITE_OK) {
-            store_say(err, errlen, "collector database %s: cannot prepare a statement: %s",
+            errbuf_say(err, errlen, "collector database %s: cannot prepare a statement: %s",
                       path, sqlite3_errmsg(st->db));
             store_close(st);
             return STORE_ERR_OPEN;
@@ -692,7 +684,7 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
     int rc;
 
     if (st->in_txn) {
-        store_say(err, errlen, "collector database %s: a batch is already open", st->path);
+        errbuf_say(err, errlen, "collector database %s: a batch is already open", st->path);
         return STORE_ERR_TXN;
     }
     store_utc_ms(received_ms, now);
@@ -738,7 +730,7 @@ int store_commit(struct store *st, char *err, size_t errlen)
 {
     int rc;
     if (!st->in_txn) {
-        store_say(err, errlen, "collector database %s: commit without a batch", st->path);
+        errbuf_say(err, errlen, "collector database %s: commit without a batch", st->path);
         return STORE_ERR_TXN;
     }
     rc = store_exec(st, "COMMIT", err, errlen);

@@ -17,4 +17,5 @@ add_library(lofte_gwlink STATIC
 target_include_directories(lofte_gwlink PUBLIC ${CMAKE_CURRENT_LIST_DIR}
                                         PRIVATE ${SQLITE3_INCLUDE} ${ZMQ_INCLUDE})
 target_compile_options(lofte_gwlink PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(lofte_gwlink PUBLIC lofte_proto lofte_station ${SQLITE3_LIB} ${ZMQ_LIB})
+target_link_libraries(lofte_gwlink PUBLIC lofte_proto lofte_station lofte_errbuf ${SQLITE3_LIB}
+                      ${ZMQ_LIB})

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "log.h"
 
 /* A message larger than this (all its lines) is cut; config_check's list
@@ -184,12 +185,7 @@ LOG_AT(log_debug, LOG_LEVEL_DEBUG)
 void log_fill(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
-    int e = errno; /* callers format strerror(errno) and may use errno after */
-    if (!err || errlen == 0)
-        return;
     va_start(ap, fmt);
-    if (vsnprintf(err, errlen, fmt, ap) < 0)
-        err[0] = 0;
+    errbuf_vsay(err, errlen, fmt, ap); /* keeps errno as it was */
     va_end(ap);
-    errno = e;
 }

@@ -29,7 +29,7 @@ add_library(lofte_gwserial STATIC
   ${CMAKE_CURRENT_LIST_DIR}/config.c)
 target_include_directories(lofte_gwserial PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_gwserial PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(lofte_gwserial PUBLIC lofte_proto lofte_station
+target_link_libraries(lofte_gwserial PUBLIC lofte_proto lofte_station lofte_errbuf
                       ${LOFTE_SERIALPORT_LIB} ${LOFTE_INIH_LIB})
 
 add_executable(lofte-keygen ${CMAKE_CURRENT_LIST_DIR}/keygen_main.c)

@@ -26,6 +26,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "errbuf.h"
 #include "proto_err.h"
 #include "spool.h"
 
@@ -120,15 +121,6 @@ static int64_t spool_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void spool_say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* SQLite reports a full disk as SQLITE_FULL, or, when the write that hit it
  * was the WAL's, sometimes as an I/O error with errno ENOSPC. Both must
@@ -147,7 +139,7 @@ static int spool_code(sqlite3 *db, int rc)
 static int spool_fail(struct spool *s, int rc, char *err, size_t errlen, const char *what)
 {
     int code = spool_code(s->db, rc);
-    spool_say(err, errlen, "spool %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    errbuf_say(err, errlen, "spool %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
     return code;
 }
 
@@ -182,15 +174,15 @@ static int spool_schema(struct spool *s, char *err, size_t errlen)
     int rc, len;
     if ((rc = spool_pragma_int(s, "PRAGMA application_id", &app)) != SQLITE_OK ||
         (rc = spool_pragma_int(s, "PRAGMA user_version", &ver)) != SQLITE_OK) {
-        spool_say(err, errlen, "spool %s: cannot read it: %s", s->path, sqlite3_errmsg(s->db));
+        errbuf_say(err, errlen, "spool %s: cannot read it: %s", s->path, sqlite3_errmsg(s->db));
         return SPOOL_ERR_OPEN;
     }
     if (app != 0 && app != SPOOL_APPLICATION_ID) {
-        spool_say(err, errlen, "spool %s: this SQLite file is not a lofte spool", s->path);
+        errbuf_say(err, errlen, "spool %s: this SQLite file is not a lofte spool", s->path);
         return SPOOL_ERR_OPEN;
     }
     if (ver > SPOOL_SCHEMA_VERSION) {
-        spool_say(err, errlen, "spool %s: schema version %lld is newer than this gateway's %d",
+        errbuf_say(err, errlen, "spool %s: schema version %lld is newer than this gateway's %d",
                   s->path, (long long)ver, SPOOL_SCHEMA_VERSION);
         return SPOOL_ERR_SCHEMA;
     }
@@ -228,7 +220,7 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
-        spool_say(err, errlen, "spool %s: out of memory", path);
+        errbuf_say(err, errlen, "spool %s: out of memory", path);
         return SPOOL_ERR_OPEN;
     }
     if (opt) {
@@ -239,7 +231,7 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     }
     rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
-        spool_say(err, errlen, "spool %s: cannot open: %s", path,
+        errbuf_say(err, errlen, "spool %s: cannot open: %s", path,
                   s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         spool_close(s);
         return SPOOL_ERR_OPEN;
@@ -272,7 +264,7 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     for (i = 0; i < ST_COUNT; i++) {
         rc = sqlite3_prepare_v3(s->db, spool_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
         if (rc != SQLITE_OK) {
-            spool_say(err, errlen, "spool %s: cannot prepare a statement: %s", path,
+            errbuf_say(err, errlen, "spool %s: cannot prepare a statement: %s", path,
                       sqlite3_errmsg(s->db));
             spool_close(s);
             return SPOOL_ERR_OPEN;
@@ -305,12 +297,12 @@ int spool_check_space(struct spool *s, char *err, size_t errlen)
     if (s->opt.min_free_bytes <= 0)
         return SPOOL_OK;
     if (statvfs(s->path, &v) != 0) {
-        spool_say(err, errlen, "spool %s: cannot read free space: %s", s->path, strerror(errno));
+        errbuf_say(err, errlen, "spool %s: cannot read free space: %s", s->path, strerror(errno));
         return SPOOL_ERR_IO;
     }
     avail = (int64_t)v.f_bavail * (int64_t)v.f_frsize;
     if (avail < s->opt.min_free_bytes) {
-        spool_say(err, errlen,
+        errbuf_say(err, errlen,
                   "spool %s: only %lld bytes free, below the %lld-byte threshold: "
                   "stopping intake, devices keep their records",
                   s->path, (long long)avail, (long long)s->opt.min_free_bytes);
@@ -323,7 +315,7 @@ int spool_begin(struct spool *s, char *err, size_t errlen)
 {
     int rc;
     if (s->in_txn) {
-        spool_say(err, errlen, "spool %s: a transaction is already open", s->path);
+        errbuf_say(err, errlen, "spool %s: a transaction is already open", s->path);
         return SPOOL_ERR_TXN;
     }
     if ((rc = spool_check_space(s, err, errlen)) != SPOOL_OK)
@@ -341,7 +333,7 @@ int spool_commit(struct spool *s, char *err, size_t errlen)
 {
     int rc;
     if (!s->in_txn) {
-        spool_say(err, errlen, "spool %s: commit without a transaction", s->path);
+        errbuf_say(err, errlen, "spool %s: commit without a transaction", s->path);
         return SPOOL_ERR_TXN;
     }
     rc = spool_exec(s, "COMMIT", err, errlen);
@@ -387,13 +379,13 @@ static int spool_row_check(struct spool *s, const struct spool_row *row, char *e
 {
     struct record r;
     if (row->device == 0 || row->device == UINT32_MAX || row->counter == 0) {
-        spool_say(err, errlen, "spool %s: device %08x counter %u is not a valid record id",
+        errbuf_say(err, errlen, "spool %s: device %08x counter %u is not a valid record id",
                   s->path, (unsigned)row->device, (unsigned)row->counter);
         return SPOOL_ERR_BAD_ROW;
     }
     if (row->record_len > sizeof row->record ||
         record_decode(row->record, row->record_len, &r) != PROTO_OK) {
-        spool_say(err, errlen, "spool %s: record of device %08x counter %u does not decode",
+        errbuf_say(err, errlen, "spool %s: record of device %08x counter %u does not decode",
                   s->path, (unsigned)row->device, (unsigned)row->counter);
         return SPOOL_ERR_BAD_ROW;
     }
@@ -486,7 +478,7 @@ int spool_unsent(struct spool *s, int64_t now_ms, int64_t resend_after_ms,
     if (s->in_txn) {
         /* Rows of an open transaction may still roll back, and a rolled-back
          * AUTOINCREMENT id is handed out again: never let one leave. */
-        spool_say(err, errlen, "spool %s: cannot read unsent rows inside a transaction", s->path);
+        errbuf_say(err, errlen, "spool %s: cannot read unsent rows inside a transaction", s->path);
         return SPOOL_ERR_TXN;
     }
     sqlite3_bind_int64(q, 1, now_ms - resend_after_ms);
@@ -500,7 +492,7 @@ int spool_unsent(struct spool *s, int64_t now_ms, int64_t resend_after_ms,
         r->counter = (uint32_t)sqlite3_column_int64(q, 2);
         if (len < RECORD_MIN_LEN || len > RECORD_MAX_LEN) {
             sqlite3_reset(q);
-            spool_say(err, errlen, "spool %s: row %llu holds a record of %d bytes", s->path,
+            errbuf_say(err, errlen, "spool %s: row %llu holds a record of %d bytes", s->path,
                       (unsigned long long)r->id, len);
             return SPOOL_ERR_BAD_ROW;
         }
@@ -532,7 +524,7 @@ static int spool_each_id(struct spool *s, int which, int which2, const uint64_t 
     if (changed)
         *changed = 0;
     if (s->in_txn) {
-        spool_say(err, errlen, "spool %s: link bookkeeping inside a record transaction", s->path);
+        errbuf_say(err, errlen, "spool %s: link bookkeeping inside a record transaction", s->path);
         return SPOOL_ERR_TXN;
     }
     if ((rc = spool_exec(s, "BEGIN", err, errlen)) != SPOOL_OK)
@@ -579,7 +571,7 @@ int spool_mark_delivered(struct spool *s, const uint64_t *ids, size_t n, size_t 
 {
     int rc;
     if (s->in_txn) {
-        spool_say(err, errlen, "spool %s: acknowledgement inside a record transaction", s->path);
+        errbuf_say(err, errlen, "spool %s: acknowledgement inside a record transaction", s->path);
         return SPOOL_ERR_TXN;
     }
     /* Losing this commit to a power cut only means sending the rows again

@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "errbuf.h"
 #include "proto_err.h"
 #include "upstream.h"
 
@@ -313,15 +314,6 @@ const char *upstream_event_name(int ev)
     }
 }
 
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- 2. key files ------------------------------------------------------- */
 
@@ -391,16 +383,16 @@ static int key_read(const char *path, int secret, char *buf, size_t cap, char *e
     size_t got = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        say(err, errlen, "cannot open key file %s: %s", path, strerror(errno));
+        errbuf_say(err, errlen, "cannot open key file %s: %s", path, strerror(errno));
         return UPSTREAM_ERR_KEY;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        say(err, errlen, "key file %s is not a regular file", path);
+        errbuf_say(err, errlen, "key file %s is not a regular file", path);
         close(fd);
         return UPSTREAM_ERR_KEY;
     }
     if (secret && (st.st_mode & 077) != 0) {
-        say(err, errlen,
+        errbuf_say(err, errlen,
             "secret key file %s has mode %04o: group or others may access it; "
             "refusing to use it (chmod 600 %s, and consider the key compromised)",
             path, (unsigned)(st.st_mode & 07777), path);
@@ -412,7 +404,7 @@ static int key_read(const char *path, int secret, char *buf, size_t cap, char *e
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            say(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+            errbuf_say(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
             close(fd);
             upstream_wipe(buf, cap);
             return UPSTREAM_ERR_KEY;
@@ -436,11 +428,11 @@ int upstream_key_load(const char *path, char public_z85[UPSTREAM_Z85_LEN + 1],
     rc = UPSTREAM_OK;
     if (key_field(buf, "public-key", public_z85) != 0 ||
         key_field(buf, "secret-key", secret_z85) != 0) {
-        say(err, errlen, "key file %s lacks a valid public-key or secret-key line", path);
+        errbuf_say(err, errlen, "key file %s lacks a valid public-key or secret-key line", path);
         rc = UPSTREAM_ERR_KEY;
     } else if (zmq_curve_public(derived, secret_z85) != 0 ||
                strcmp(derived, public_z85) != 0) {
-        say(err, errlen, "key file %s: its public key does not belong to its secret key", path);
+        errbuf_say(err, errlen, "key file %s: its public key does not belong to its secret key", path);
         rc = UPSTREAM_ERR_KEY;
     }
     upstream_wipe(buf, sizeof buf);
@@ -457,7 +449,7 @@ int upstream_key_load_public(const char *path, char public_z85[UPSTREAM_Z85_LEN 
     if (rc)
         return rc;
     if (key_field(buf, "public-key", public_z85) != 0) {
-        say(err, errlen, "key file %s lacks a valid public-key line", path);
+        errbuf_say(err, errlen, "key file %s lacks a valid public-key line", path);
         rc = UPSTREAM_ERR_KEY;
     }
     upstream_wipe(buf, sizeof buf); /* it may have been a .key file */
@@ -471,7 +463,7 @@ static int key_write(const char *path, mode_t mode, const char *text, char *err,
      * through a symlink someone planted. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
-        say(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        errbuf_say(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return UPSTREAM_ERR_KEY;
     }
     /* the umask may only have narrowed it, but be explicit */
@@ -490,7 +482,7 @@ static int key_write(const char *path, mode_t mode, const char *text, char *err,
     close(fd);
     return UPSTREAM_OK;
 fail:
-    say(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    errbuf_say(err, errlen, "cannot write %s: %s", path, strerror(errno));
     close(fd);
     unlink(path);
     return UPSTREAM_ERR_KEY;
@@ -502,12 +494,12 @@ int upstream_key_generate(const char *base, char public_z85[UPSTREAM_Z85_LEN + 1
     char secret[UPSTREAM_Z85_LEN + 1], path[4096], text[512];
     int rc;
     if (zmq_curve_keypair(public_z85, secret) != 0) {
-        say(err, errlen, "cannot generate a CURVE key pair: %s (libzmq without CURVE?)",
+        errbuf_say(err, errlen, "cannot generate a CURVE key pair: %s (libzmq without CURVE?)",
             zmq_strerror(zmq_errno()));
         return UPSTREAM_ERR_KEY;
     }
     if ((size_t)snprintf(path, sizeof path, "%s.key", base) >= sizeof path) {
-        say(err, errlen, "key file name too long");
+        errbuf_say(err, errlen, "key file name too long");
         upstream_wipe(secret, sizeof secret);
         return UPSTREAM_ERR_CONFIG;
     }
@@ -589,16 +581,16 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
 
     *out = NULL;
     if (!cfg->endpoint || !cfg->key_file || !cfg->collector_key) {
-        say(err, errlen, "upstream: endpoint, key file and collector key are all required");
+        errbuf_say(err, errlen, "upstream: endpoint, key file and collector key are all required");
         return UPSTREAM_ERR_CONFIG;
     }
     if (!upstream_key_valid(cfg->collector_key)) {
-        say(err, errlen, "upstream: the collector key is not 40 characters of Z85");
+        errbuf_say(err, errlen, "upstream: the collector key is not 40 characters of Z85");
         return UPSTREAM_ERR_CONFIG;
     }
     if (cfg->batch_max < 0 || cfg->batch_max > UPSTREAM_BATCH_MAX || cfg->ack_timeout_ms < 0 ||
         cfg->inflight_max < 0) {
-        say(err, errlen, "upstream: batch_max must be 1..%d, timeouts and limits positive",
+        errbuf_say(err, errlen, "upstream: batch_max must be 1..%d, timeouts and limits positive",
             UPSTREAM_BATCH_MAX);
         return UPSTREAM_ERR_CONFIG;
     }
@@ -609,7 +601,7 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
     if (!u || !(u->endpoint = strdup(cfg->endpoint))) {
         free(u);
         upstream_wipe(sec, sizeof sec);
-        say(err, errlen, "upstream: out of memory");
+        errbuf_say(err, errlen, "upstream: out of memory");
         return UPSTREAM_ERR_CONFIG;
     }
     u->spool = spool;
@@ -655,7 +647,7 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
     if (!rc) rc = zmq_connect(u->mon, UPSTREAM_MONITOR_ENDPOINT);
     if (!rc) rc = zmq_connect(u->sock, cfg->endpoint);
     if (rc) {
-        say(err, errlen, "upstream: cannot set up the link to %s: %s", cfg->endpoint,
+        errbuf_say(err, errlen, "upstream: cannot set up the link to %s: %s", cfg->endpoint,
             zmq_strerror(zmq_errno()));
         upstream_close(u);
         return UPSTREAM_ERR_ZMQ;
@@ -841,7 +833,7 @@ static int upstream_send_due(struct upstream *u, char *err, size_t errlen)
         rc = upstream_batch_encode(u->rows, n, u->buf, sizeof u->buf, &len);
         if (rc != PROTO_OK) {
             /* spool_put refuses rows like this; reaching here is a bug */
-            say(err, errlen, "upstream: cannot encode a batch: %s", proto_strerror(rc));
+            errbuf_say(err, errlen, "upstream: cannot encode a batch: %s", proto_strerror(rc));
             upstream_emit(u, UPSTREAM_EV_SPOOL_ERROR, "cannot encode a batch: %s",
                           proto_strerror(rc));
             return rc;
@@ -880,7 +872,7 @@ int upstream_service(struct upstream *u, const int *fds, int *ready, size_t nfds
     size_t i;
     int rc;
     if (nfds > 16) {
-        say(err, errlen, "upstream: at most 16 file descriptors per wait");
+        errbuf_say(err, errlen, "upstream: at most 16 file descriptors per wait");
         return UPSTREAM_ERR_CONFIG;
     }
     upstream_monitor(u);
@@ -901,7 +893,7 @@ int upstream_service(struct upstream *u, const int *fds, int *ready, size_t nfds
     }
     rc = zmq_poll(items, (int)(2 + nfds), timeout_ms);
     if (rc < 0 && zmq_errno() != EINTR) {
-        say(err, errlen, "upstream: poll failed: %s", zmq_strerror(zmq_errno()));
+        errbuf_say(err, errlen, "upstream: poll failed: %s", zmq_strerror(zmq_errno()));
         return UPSTREAM_ERR_ZMQ;
     }
     for (i = 0; i < nfds; i++)
