@@ -284,7 +284,9 @@ void cal_format_date(int32_t day, char buf[CAL_DATE_LEN])
         strcpy(buf, "----------");
         return;
     }
-    snprintf(buf, CAL_DATE_LEN, "%04d-%02d-%02d", d.year, d.month, d.day);
+    /* unsigned char: tells the compiler month and day have two digits */
+    snprintf(buf, CAL_DATE_LEN, "%04d-%02u-%02u", d.year, (unsigned char)d.month % 100u,
+             (unsigned char)d.day % 100u);
 }
 
 static const char *const kind_names[CAL_KIND_COUNT] = {

@@ -192,7 +192,7 @@ Test(keystore, names_each_kind_of_malformed_line_by_file_and_line_without_the_ke
 
 Test(keystore, refuses_a_device_listed_twice_naming_both_lines)
 {
-    char where[160];
+    char where[256];
     write_file(path,
                "12345678 " KEY_C "\n"
                "8c3d91f4 " KEY_A "\n"
