@@ -122,6 +122,8 @@ int radio_uplink_find(const uint8_t key[RADIO_KEY_LEN], uint32_t reference,
     *tries = 0;
     *counter = 0;
     memset(rec, 0, sizeof *rec);
+    if (len >= 1 && (frame[0] >> 4) == RADIO_VERSION && (frame[0] & 0x0F) != RADIO_TYPE_UPLINK)
+        return PROTO_ERR_BAD_TYPE;
     err = radio_peek(frame, len, &h);
     if (err)
         return err;
@@ -188,6 +190,10 @@ int radio_uplink_open(const uint8_t key[RADIO_KEY_LEN], uint32_t counter,
     int err;
 
     memset(rec, 0, sizeof *rec);
+    /* §3's order: version, then type, then length (an ack's header is
+     * bad_type here at any length, not too_long) */
+    if (len >= 1 && (frame[0] >> 4) == RADIO_VERSION && (frame[0] & 0x0F) != RADIO_TYPE_UPLINK)
+        return PROTO_ERR_BAD_TYPE;
     err = radio_peek(frame, len, &h);
     if (err)
         return err;

@@ -143,6 +143,18 @@ Test(radio, refuses_reserved_devices_and_counter_zero)
     cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 1, &r, frame, 31, &n), PROTO_ERR_BUFFER);
 }
 
+Test(radio, opening_an_ack_header_as_an_uplink_is_bad_type_at_every_length)
+{
+    uint8_t frame[64];
+    struct record got;
+    size_t n;
+    hex2bin(VEC_UPLINK, frame, sizeof frame);
+    frame[0] = 0x12;
+    for (n = 1; n <= 40; n++)
+        cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, frame, n, &got), PROTO_ERR_BAD_TYPE,
+                     "%zu bytes", n);
+}
+
 Test(radio, peek_names_what_is_wrong_with_a_header)
 {
     uint8_t frame[64];
