@@ -105,6 +105,9 @@ def main():
         check(rej.get("not_uplink") == 3, "an ack header is not_uplink at every length (%s)"
               % rej)
         check(not rej.get("too_long") and not rej.get("truncated"), "and nothing else")
+        cs = st["counter_search"]
+        check(cs["found"] == 1 and cs["tag_checks"] >= 3 * 16,
+              "the status shows what the search found and cost (%s)" % cs)
         for _ in range(50):
             if gf.status(state)["spool"]["depth"] == 0:
                 break
