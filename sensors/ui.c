@@ -193,6 +193,18 @@ static uint32_t airtime_left_pct(const struct ui *u)
     return used >= share_us ? 0u : (uint32_t)(100u - used * 100u / share_us);
 }
 
+/* Minutes since the last ack that set the clock: the state log keeps its
+ * station time across reboots, the clock says what time it is now. -1 if
+ * no ack has been accepted (or the clock is not set since this boot). */
+static long ack_age_min(const struct ui *u)
+{
+    uint32_t t = u->h->state.v.last_ack_time, n;
+    if (!handheld_clock_known(u->h) || t == 0)
+        return -1;
+    n = devclock_epoch_s(&u->h->clock, now(u));
+    return n > t ? (long)((n - t) / 60u) : 0;
+}
+
 static int queue_full(const struct ui *u)
 {
     return handheld_queue_depth(u->h) >= outbox_capacity(&u->h->outbox);
@@ -210,8 +222,8 @@ static void build_status_line(const struct ui *u, struct ui_view *v)
     CAT(v->status, " ");
     CATU(v->status, (uint32_t)handheld_queue_depth(u->h));
     CAT(v->status, "  √");
-    if (u->last_ack_ms) {
-        uint32_t m = (uint32_t)((now(u) - u->last_ack_ms) / 60000u);
+    if (ack_age_min(u) >= 0) {
+        uint32_t m = (uint32_t)ack_age_min(u);
         if (m < 100u) {
             CATU(v->status, m);
             CAT(v->status, "m");
@@ -435,8 +447,8 @@ static void build_status(const struct ui *u, struct ui_view *v)
     add(v, UI_ITEM_INFO, 0, t);
     set(t, sizeof t, ui_text(u->lang, UI_S_LAST_ACK));
     cat(t, sizeof t, ": ");
-    if (u->last_ack_ms) {
-        cat_u(t, sizeof t, (uint32_t)((now(u) - u->last_ack_ms) / 60000u));
+    if (ack_age_min(u) >= 0) {
+        cat_u(t, sizeof t, (uint32_t)ack_age_min(u));
         cat(t, sizeof t, " min");
     } else {
         cat(t, sizeof t, ui_text(u->lang, UI_S_NEVER));
@@ -881,6 +893,8 @@ void ui_key(struct ui *u, enum ui_key k)
             u->cursor = u->last_band ? (uint8_t)(u->last_band - 1) : 2; /* drunk driving */
         } else if (u->screen == UI_SESSION) {
             end_session(u);
+        } else if (u->screen == UI_MESSAGE) {
+            go(u, UI_HOME, 0); /* a message has one answer */
         } else if (v->count) {
             struct ui_item it = v->item[v->cursor];
             pick(u, &it);
@@ -923,14 +937,8 @@ enum ui_key ui_key_of(uint8_t buttons, const struct board_button_event *ev)
 uint64_t ui_poll(struct ui *u)
 {
     struct board_button_event ev;
-    struct handheld_stats st;
     const struct board_buttons *bt = u->board->buttons;
     uint64_t t;
-    handheld_stats(u->h, &st);
-    if (st.acks_accepted != u->acks_seen) {
-        u->acks_seen = st.acks_accepted;
-        u->last_ack_ms = now(u) ? now(u) : 1u;
-    }
     while (bt && bt->poll && bt->poll(u->board->ctx, &ev))
         ui_key(u, ui_key_of(bt->count, &ev));
     show(u, 0);

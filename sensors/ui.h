@@ -184,8 +184,6 @@ struct ui {
     char note[UI_LINE_BYTES];       /* receipt line shown until the next record */
     char message[3][UI_LINE_BYTES]; /* UI_MESSAGE rows */
 
-    uint32_t acks_seen;
-    uint64_t last_ack_ms;           /* board time of the last ack seen; 0: none */
     uint32_t presses;               /* keys handled since init (for the benchmark) */
     uint32_t records;               /* records this UI logged (voids included) */
     uint32_t refreshes, full_refreshes;

@@ -85,7 +85,7 @@ static const struct named activities[] = {
     {ACT_VEHICLE_MOPEDBIL, {"Mopedbil", "Moped car"}},
     {ACT_VEHICLE_OTHER, {"Annat fordon", "Other vehicle"}},
     {ACT_TRAFFIC_CHECKPOINT, {"Kontrollpunkt", "Checkpoint"}},
-    {ACT_TRAFFIC_OPERATION, {"Trafikinsats", "Traffic operation"}},
+    {ACT_TRAFFIC_OPERATION, {"Trafikinsats", "Traffic op."}},
     {ACT_PRESENCE_FOOT_PATROL, {"Fotpatrull", "Foot patrol"}},
     {ACT_PRESENCE_MOBILE_OFFICE, {"Mobilt kontor", "Mobile office"}},
     {ACT_PRESENCE_LOCAL_OFFICE, {"Polisstation", "Local office"}},
