@@ -77,6 +77,8 @@ static char *run(int *rc, char *err, size_t errlen, const char *const *args)
     argv[argc++] = db_path;
     argv[argc++] = "--out";
     argv[argc++] = out;
+    argv[argc++] = "--targets";
+    argv[argc++] = LOFTE_TARGETS_FILE;
     for (i = 0; args[i]; i++)
         argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
