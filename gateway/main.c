@@ -105,6 +105,9 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* A file size limit (ulimit -f, a quota-like cap) must fail the write
+     * -- the spool then stops intake and says why -- not kill the daemon. */
+    sigaction(SIGXFSZ, &sa, NULL);
 
     if (daemon_open(&d, &cfg, &stop_flag, err, sizeof err) != 0) {
         log_error("%s", err);

@@ -32,6 +32,8 @@
 
 /* 'LOSP': set in every spool file so a stray database is never taken for one. */
 #define SPOOL_APPLICATION_ID 0x4C4F5350
+/* Bytes the WAL is truncated to after a checkpoint (PRAGMA journal_size_limit). */
+#define SPOOL_WAL_LIMIT "1048576"
 /* Bump, and add a migration in spool_schema(), when the schema changes. */
 #define SPOOL_SCHEMA_VERSION 1
 
@@ -123,7 +125,8 @@ static int64_t spool_now_ms(void)
 
 
 /* SQLite reports a full disk as SQLITE_FULL, or, when the write that hit it
- * was the WAL's, sometimes as an I/O error with errno ENOSPC. Both must
+ * was the WAL's, sometimes as an I/O error with errno ENOSPC (EDQUOT for a
+ * quota, EFBIG for a file size limit, RLIMIT_FSIZE). All must
  * reach the gateway as SPOOL_ERR_FULL: one stops intake, the other would
  * look like a broken disk. */
 static int spool_code(sqlite3 *db, int rc)
@@ -131,7 +134,8 @@ static int spool_code(sqlite3 *db, int rc)
     if ((rc & 0xFF) == SQLITE_FULL)
         return SPOOL_ERR_FULL;
     if ((rc & 0xFF) == SQLITE_IOERR && (sqlite3_system_errno(db) == ENOSPC ||
-                                        sqlite3_system_errno(db) == EDQUOT))
+                                        sqlite3_system_errno(db) == EDQUOT ||
+                                        sqlite3_system_errno(db) == EFBIG))
         return SPOOL_ERR_FULL;
     return SPOOL_ERR_IO;
 }
@@ -244,6 +248,12 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     if ((rc = spool_exec(s, "PRAGMA journal_mode = WAL", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "PRAGMA synchronous = FULL", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "PRAGMA temp_store = MEMORY", err, errlen)) != SPOOL_OK ||
+        /* After each checkpoint that resets the WAL, cut the file back to
+         * this size: a WAL that grew during a backlog otherwise keeps its
+         * size for ever, and on a full disk that is the space the next
+         * commit needs. */
+        (rc = spool_exec(s, "PRAGMA journal_size_limit = " SPOOL_WAL_LIMIT, err, errlen)) !=
+            SPOOL_OK ||
         (rc = spool_schema(s, err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "CREATE TEMP TABLE inflight(id INTEGER PRIMARY KEY,"
                             " sent_at_ms INTEGER NOT NULL)", err, errlen)) != SPOOL_OK) {
@@ -318,6 +328,10 @@ int spool_begin(struct spool *s, char *err, size_t errlen)
         errbuf_say(err, errlen, "spool %s: a transaction is already open", s->path);
         return SPOOL_ERR_TXN;
     }
+    /* A transaction SQLite still holds although ours ended (a ROLLBACK that
+     * failed after a write error) would make every BEGIN fail for ever. */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     if ((rc = spool_check_space(s, err, errlen)) != SPOOL_OK)
         return rc;
     /* IMMEDIATE: take the write lock now, not at the first INSERT, so a busy
@@ -355,6 +369,11 @@ void spool_rollback(struct spool *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
     s->txn_stored = 0;
+    /* Give back what the WAL took: after a full disk its frames are mostly
+     * checkpointed, and a WAL truncated to zero is room for the next
+     * commit (or for the deletes that shrink the outbox). Harmless when it
+     * cannot run. */
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 }
 
 int spool_row_fill(struct spool_row *row, uint32_t device, uint32_t counter,

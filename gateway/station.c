@@ -71,6 +71,14 @@ int station_add_device(struct station *st, uint32_t device, const uint8_t key[RA
     return PROTO_OK;
 }
 
+void station_forget_state(struct station_device *d)
+{
+    d->ref = 0;
+    d->acked = 0;
+    d->last_ack_time = 0;
+    memset(d->held, 0, sizeof d->held);
+}
+
 static int held_bit(const struct station_device *d, uint32_t c)
 {
     uint32_t i = c % STATION_WINDOW;
@@ -172,6 +180,58 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
 int64_t station_ack_second(int64_t rx_end_unix_ms)
 {
     return (rx_end_unix_ms + STATION_RX_DELAY_MS + 999) / 1000;
+}
+
+/* Division rounding towards +infinity / to nearest, for negative values too. */
+static int64_t div_ceil(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int64_t div_round(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
+
+int station_plan_ack(const struct station_device *d, uint64_t rx_time_ms, int64_t now_ms,
+                     enum station_clock clock, struct station_ack_plan *p)
+{
+    int64_t end = rx_time_ms ? (int64_t)rx_time_ms : now_ms; /* modem clock */
+    int64_t tm = div_ceil(end + STATION_RX_DELAY_MS, 1000);   /* modem second of the start */
+    int64_t skew = 0, t, last = (int64_t)d->last_ack_time + LOFTE_EPOCH_UNIX;
+
+    memset(p, 0, sizeof *p);
+    if (rx_time_ms && (int64_t)rx_time_ms >= 0)
+        p->modem_offset_ms = (int64_t)rx_time_ms - now_ms;
+    if (clock == STATION_CLOCK_SYSTEM && (p->modem_offset_ms > STATION_MODEM_CLOCK_TOLERANCE_MS ||
+                                          p->modem_offset_ms < -STATION_MODEM_CLOCK_TOLERANCE_MS)) {
+        p->modem_clock_off = 1;
+        skew = div_round(p->modem_offset_ms, 1000);
+    }
+    t = tm - skew; /* the same instant, by the clock that is authoritative */
+    if (t > last) {
+        p->station_s = t;
+        p->tx_at_ms = (uint64_t)(tm * 1000);
+        return STATION_ACK_SEND;
+    }
+    /* The nonce needs last + 1. Later in the same listening window is fine. */
+    p->station_s = last + 1;
+    if ((last + 1 + skew) * 1000 < end + STATION_LISTEN_MS) {
+        p->tx_at_ms = (uint64_t)((last + 1 + skew) * 1000);
+        return STATION_ACK_SEND;
+    }
+    /* An ack this clock could have sent starts at most a listening window
+     * after it was planned; a last time further ahead came from a wrong
+     * clock (an old modem-clock ack). Waiting for our clock to catch up
+     * would withhold every ack for as long: send in time, with last + 1. */
+    if (clock == STATION_CLOCK_MODEM)
+        now_ms = end; /* the modem's clock is the station's clock then */
+    if (last + 1 > div_ceil(now_ms + STATION_LISTEN_MS, 1000) + 1) {
+        p->future = 1;
+        p->tx_at_ms = (uint64_t)(tm * 1000);
+        return STATION_ACK_SEND;
+    }
+    return STATION_ACK_SKIP;
 }
 
 int station_make_ack(const struct station *st, struct station_device *d, int64_t start_unix_s,

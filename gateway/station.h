@@ -70,6 +70,11 @@ void station_init(struct station *st, uint16_t id, struct station_device *storag
 int station_add_device(struct station *st, uint32_t device, const uint8_t key[RADIO_KEY_LEN]);
 struct station_device *station_find(struct station *st, uint32_t device);
 
+/* Forget a device's counter state (ref, acked, held, last ack time), keep
+ * its key: what a device the spool has never committed state for must look
+ * like after a failed transaction. */
+void station_forget_state(struct station_device *d);
+
 /* Verify and decrypt an uplink. On success returns STATION_NEW or
  * STATION_DUPLICATE and fills *dev, *counter and *rec; on failure returns a
  * negative proto_err or station_err and trusts nothing of the frame (*dev
@@ -88,9 +93,56 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
 
 /* When to send the ack to an uplink that ended at rx_end_unix_ms: the first
  * whole second at least the RX delay (1 s) later, so that station_time, the
- * second the ack starts, is exact and the device's clock with it (§6.2).
- * Pass the result, in seconds, to station_make_ack. */
+ * second the ack starts, is exact and the device's clock with it (§6.2). */
 int64_t station_ack_second(int64_t rx_end_unix_ms);
+
+/* The downlink's fixed radio parameters (§3.1): whatever bandwidth the
+ * uplink used, handhelds listen for acks at 125 kHz. */
+#define STATION_DOWNLINK_BW_KHZ 125
+
+/* The modem's clock may differ from the gateway's by this much before it is
+ * called wrong (§6.2): serial latency and the time the gateway takes to read
+ * a burst are well below it, a modem without time sync is far beyond it. */
+#define STATION_MODEM_CLOCK_TOLERANCE_MS 2000
+
+/* The device listens for its ack until this long after its uplink ended
+ * (plus the ack's time on air); an ack must start before (§3.1). */
+#define STATION_LISTEN_MS 3000
+
+enum station_clock {
+    STATION_CLOCK_SYSTEM = 0, /* station_time from the gateway's own clock (deployed) */
+    STATION_CLOCK_MODEM = 1   /* from the modem's rx_time_ms: simulations and replays only */
+};
+
+/* What station_plan_ack decided, and what it noticed. */
+struct station_ack_plan {
+    int64_t station_s;    /* Unix second the ack says it starts at (station_time) */
+    uint64_t tx_at_ms;    /* when the modem is to start it, on the modem's clock */
+    int64_t modem_offset_ms; /* rx_time_ms minus the gateway's clock (0 if unknown) */
+    int modem_clock_off;  /* |offset| > tolerance: the modem's clock is wrong */
+    int future;           /* the last station_time is ahead of this clock (§6.3) */
+};
+
+enum station_ack_decision {
+    STATION_ACK_SEND = 1,
+    STATION_ACK_SKIP = 0  /* no station_time left inside the uplink's listening window */
+};
+
+/* Plan the ack to an uplink the modem says ended at rx_time_ms (its clock,
+ * 0 = unknown), read when the gateway's clock said now_ms (§6.1, §6.2):
+ *   - the modem's clock only places the ack in time: it starts on the first
+ *     whole modem second at least 1 s after the uplink ended;
+ *   - station_time is that instant by the gateway's clock; when the modem's
+ *     clock is off by more than the tolerance, the difference (rounded to
+ *     whole seconds) is taken out, so a wrong modem clock never reaches a
+ *     device; with STATION_CLOCK_MODEM the modem's clock is taken as is;
+ *   - station_time must exceed the device's last one: if that pushes the ack
+ *     past the device's listening window it is skipped, unless the last one
+ *     is ahead of the gateway's clock altogether (persisted from a wrong
+ *     clock): then the ack still goes out in time, with last + 1, so that
+ *     no nonce repeats and no ack is withheld (plan->future is set). */
+int station_plan_ack(const struct station_device *d, uint64_t rx_time_ms, int64_t now_ms,
+                     enum station_clock clock, struct station_ack_plan *plan);
 
 /* Seal an ack for this device carrying its cumulative counter and the
  * second it will start (Unix seconds); station_time is kept strictly

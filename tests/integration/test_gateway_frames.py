@@ -13,13 +13,19 @@ status file counts:
     no key, a truncated frame, serial garbage and a bad serial CRC are each
     rejected and counted by reason;
   - a gateway whose disk is "full" (disk_min_free_mb above what is free)
-    stores and acks nothing and says INTAKE STOPPED.
+    stores and acks nothing and says INTAKE STOPPED;
+  - a gateway whose spool commit fails (a file size limit set on the
+    running process, like a quota filling up) acks nothing of a first-contact
+    device's burst, says intake is stopped, counts nothing as stored, and
+    once the limit is lifted stores the resent records as new (never as
+    duplicates of the rolled-back ones) and acks them with one ack.
 
 usage: test_gateway_frames.py BUILD_DIR
 """
 import json
 import os
 import pty
+import resource
 import select
 import shutil
 import signal
@@ -39,6 +45,8 @@ COLLECTOR = os.path.join(BUILD, "collector", "lofte-collector")
 CURVE_KEYGEN = os.path.join(BUILD, "collector", "lofte-curve-keygen")
 KEY = bytes(range(0x40, 0x50))
 DEVICE = 0x5A17C0DE
+DEVICE2 = 0x6B00C0DE  # first contact in the failing-commit case
+KEY2 = bytes(range(0x60, 0x70))
 
 
 def check(cond, what):
@@ -137,7 +145,7 @@ def main():
         with open(os.path.join(tmp, "allowed"), "w") as f:
             f.write(public_key(os.path.join(tmp, "gw.pub")) + " gw\n")
         fd = os.open(os.path.join(tmp, "keys"), os.O_WRONLY | os.O_CREAT, 0o600)
-        os.write(fd, ("%08x %s\n" % (DEVICE, KEY.hex())).encode())
+        os.write(fd, ("%08x %s\n%08x %s\n" % (DEVICE, KEY.hex(), DEVICE2, KEY2.hex())).encode())
         os.close(fd)
         coll = subprocess.Popen([COLLECTOR, "--db", os.path.join(tmp, "c.db"), "--bind",
                                  "tcp://127.0.0.1:%d" % PORT, "--secret-key-file",
@@ -211,6 +219,53 @@ def main():
               "and says intake is stopped")
         with open(os.path.join(state2, "log")) as f:
             check("INTAKE STOPPED" in f.read(), "loudly, in its log")
+
+        # a commit that fails: the spool cannot grow (a file size limit on
+        # the running gateway, as a quota or a full tmpfs would), and the
+        # free-space check is off, as with disk_min_free_mb = 0
+        gw3, modem3, state3 = run_gateway(tmp, "quota", ["--disk-min-free-mb", "0"])
+        procs.append(gw3)
+        wal = os.path.join(state3, "spool.db-wal")
+        grown = max(os.path.getsize(wal), os.path.getsize(os.path.join(state3, "spool.db")))
+        limit = grown + 1024  # room for nothing more than a page
+        resource.prlimit(gw3.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+        burst = b"".join(rx_wire(ref.seal_uplink(KEY2, DEVICE2, c, record(minute)), now_ms + 20 * c)
+                         for c in (1, 2, 3))
+        modem3.send(burst)
+        check(not any(m["type"] == ref.MSG_TX for m in modem3.read_messages(2.0)),
+              "records 1-3 of a first-contact device are not acked when the commit fails")
+        modem3.send(burst)  # the handheld resends them
+        check(not any(m["type"] == ref.MSG_TX for m in modem3.read_messages(2.0)),
+              "nor when they are resent while the spool still cannot grow")
+        time.sleep(2.5)
+        st3 = status(state3)
+        check(st3["spool"]["intake_stopped"], "a failed commit stops intake (%s)" % st3["spool"])
+        check(st3["frames"]["stored"] == 0 and st3["spool"]["depth"] == 0,
+              "and counts nothing of the rolled-back batch as stored (%s)" % st3["frames"])
+        d2 = [x for x in st3["devices"] if x["device"] == "%08x" % DEVICE2][0]
+        check(d2["acked"] == 0 and d2["records"] == 0,
+              "the device's state is what was committed: nothing (%s)" % d2)
+        resource.prlimit(gw3.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        time.sleep(0.5)
+        modem3.send(burst)  # space is back; the handheld still holds them
+        txs = [m for m in modem3.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1, "after the limit is lifted the resent burst gets one ack (%d)"
+              % len(txs))
+        check(ref.open_ack(KEY2, txs[0]["frame"])["acked"] == 3, "and it covers all three")
+        time.sleep(2.5)
+        st3 = status(state3)
+        check(st3["frames"]["stored"] == 3 and not st3["spool"]["intake_stopped"],
+              "the three are stored as new records and intake resumed (%s)" % st3["frames"])
+        for _ in range(50):
+            db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "c.db"), uri=True)
+            got = [r[0] for r in db.execute("SELECT counter FROM records WHERE device = ? "
+                                            "ORDER BY counter", (DEVICE2,))]
+            db.close()
+            if len(got) == 3:
+                break
+            time.sleep(0.1)
+        check(got == [1, 2, 3], "and reach the collector: counters %s" % got)
         ok = True
     finally:
         for p in procs:
