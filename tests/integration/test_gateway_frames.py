@@ -63,9 +63,9 @@ def public_key(path):
     raise RuntimeError(path)
 
 
-def rx_wire(frame, t_ms):
+def rx_wire(frame, t_ms, bw=125):
     msg = ref.encode_message({"type": ref.MSG_RX, "rx_time_ms": t_ms, "freq_hz": 868100000,
-                              "rssi_dbm": -90, "snr_qdb": 20, "sf": 9, "bw_khz": 125,
+                              "rssi_dbm": -90, "snr_qdb": 20, "sf": 9, "bw_khz": bw,
                               "cr": 5, "frame": frame})
     return ref.frame_serial(msg)
 
@@ -198,6 +198,19 @@ def main():
         dev = st["devices"][0]
         check(dev["device"] == "%08x" % DEVICE and dev["last_counter"] == 1 and
               dev["rssi_dBm"] == -90, "the device's last counter and RSSI are shown")
+
+        # five frames of one device in one read (counters 2..6, heard at
+        # 250 kHz): one ack after the burst, covering all five, sent on the
+        # downlink's 125 kHz (§3.1), not the uplink's bandwidth
+        t = int(time.time() * 1000)
+        modem.send(b"".join(rx_wire(ref.seal_uplink(KEY, DEVICE, c, record(minute)),
+                                    t - 900 + 150 * c, bw=250) for c in range(2, 7)))
+        txs = [m for m in modem.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1, "a burst of five frames gets one ack (%d)" % len(txs))
+        check(ref.open_ack(KEY, txs[0]["frame"])["acked"] == 6,
+              "and that ack covers the whole burst: acked = 6")
+        check(txs[0]["bw_khz"] == 125, "the ack goes out at 125 kHz after a 250 kHz uplink (%s)"
+              % txs[0]["bw_khz"])
         for _ in range(50):
             if status(state)["spool"]["depth"] == 0:
                 break
@@ -205,7 +218,7 @@ def main():
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "c.db"), uri=True)
         n = db.execute("SELECT count(*) FROM records WHERE device = ?", (DEVICE,)).fetchone()[0]
         db.close()
-        check(n == 1, "the collector holds the record once")
+        check(n == 6, "the collector holds each record once (%d)" % n)
 
         # a full disk: nothing stored, nothing acked, said loudly
         gw2, modem2, state2 = run_gateway(tmp, "full", ["--disk-min-free-mb", "1048576"])
