@@ -44,17 +44,49 @@ const char *daemon_reason_name(int i)
     return "other";
 }
 
+/* What an upstream event means, for the operator's log: the event's
+ * identifier (upstream_event_name) stays in the feed and the status files. */
+static const char *upstream_event_text(int event)
+{
+    switch (event) {
+    case UPSTREAM_EV_CONNECTED: return "connected";
+    case UPSTREAM_EV_DISCONNECTED: return "lost the collector; reconnecting";
+    case UPSTREAM_EV_AUTH_FAILED: return "the collector refused this gateway's key";
+    case UPSTREAM_EV_HANDSHAKE_FAILED:
+        return "handshake failed (wrong collector public key, or not a lofte collector)";
+    case UPSTREAM_EV_REFUSED: return "the collector could not store a batch";
+    case UPSTREAM_EV_ACK_TIMEOUT: return "no acknowledgement in time; resending";
+    case UPSTREAM_EV_BAD_REPLY: return "a reply that does not decode";
+    case UPSTREAM_EV_SPOOL_ERROR: return "spool error";
+    default: return "unknown event";
+    }
+}
+
 static void on_upstream_event(void *ctx, int event, const char *detail)
 {
     struct daemon *d = ctx;
     const char *name = upstream_event_name(event);
+    enum log_level level = LOG_LEVEL_INFO;
+    uint64_t held = 0;
     if (event == UPSTREAM_EV_AUTH_FAILED || event == UPSTREAM_EV_HANDSHAKE_FAILED ||
         event == UPSTREAM_EV_SPOOL_ERROR || event == UPSTREAM_EV_REFUSED)
-        log_error("collector link: %s%s%s", name, detail ? ": " : "", detail ? detail : "");
-    else
-        log_info("collector link: %s%s%s", name, detail ? ": " : "", detail ? detail : "");
+        level = LOG_LEVEL_ERROR;
+    else if (event != UPSTREAM_EV_CONNECTED)
+        level = LOG_LEVEL_WARN; /* records stop flowing upstream: the operator must know */
     if (d->feed)
         feed_event(d->feed, name, detail ? detail : "");
+    /* A link failing on every retry (a wrong collector key: 27 times in 8 s)
+     * is said once a minute, with the count of what was held back. */
+    if (event > 0 && event < DAEMON_UPSTREAM_EVENTS &&
+        !log_limit_pass(&d->upstream_limit[event], now_ms(), DAEMON_REPEAT_LOG_MS, &held))
+        return;
+    if (held)
+        log_msg(level, "collector link: %s%s%s (and %llu times more in the last %d s)",
+                upstream_event_text(event), detail ? ": " : "", detail ? detail : "",
+                (unsigned long long)held, DAEMON_REPEAT_LOG_MS / 1000);
+    else
+        log_msg(level, "collector link: %s%s%s", upstream_event_text(event), detail ? ": " : "",
+                detail ? detail : "");
 }
 
 /* spool_load_devices callback: restore counter state under the loaded key. */

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "feed.h"
+#include "log.h"
 #include "modemlink.h"
 #include "spool.h"
 #include "station.h"
@@ -31,6 +32,9 @@
 
 #define DAEMON_MAX_DEVICES 4096
 #define DAEMON_STATUS_PERIOD_MS 2000
+/* A message that repeats (a failing link) is logged at most this often. */
+#define DAEMON_REPEAT_LOG_MS 60000
+#define DAEMON_UPSTREAM_EVENTS 9 /* UPSTREAM_EV_* are 1..8 */
 /* Rejection reasons: proto_err codes by -code, then station's own. */
 #define DAEMON_REASONS (PROTO_ERR_COUNT + 3)
 
@@ -93,6 +97,7 @@ struct daemon {
     uint64_t modem_clock_off;    /* RX stamped beyond the tolerance from our clock */
     int64_t modem_offset_ms;     /* of the last stamped RX: modem minus gateway clock */
     int64_t clock_logged_ms;
+    struct log_limit upstream_limit[DAEMON_UPSTREAM_EVENTS];
     uint64_t acks_future;        /* acks carrying a persisted station_time ahead of our clock */
     uint64_t rejected[DAEMON_REASONS];
     int modem_was_up, collector_was_up;
