@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* statvfs, clock_gettime, gmtime_r, fchmod, O_CLOEXEC */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errbuf.h"
 #include "proto_err.h"
@@ -232,6 +234,15 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     } else {
         s->opt.min_free_bytes = SPOOL_DEFAULT_MIN_FREE_BYTES;
         s->opt.max_bytes = 0;
+    }
+    /* SQLite would create the file 0644 (umask permitting) and gives its
+     * -wal and -shm the database's mode: create it ourselves, 0640, so
+     * none of the three is world-readable. An empty file is a new database
+     * to SQLite. An existing file keeps the mode its owner gave it. */
+    {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd >= 0)
+            close(fd);
     }
     rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
