@@ -133,6 +133,9 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
     if (keystore_load(cfg->keys, &d->st, &loaded, err, errlen) != 0)
         return -1;
     log_info("key file %s: %zu devices", cfg->keys, loaded);
+    if (loaded == 0)
+        log_warn("key file %s lists no device: every frame will be refused as unknown_device "
+                 "(provision handhelds with lofte-keygen, gateway/README.md)", cfg->keys);
 
     memset(&so, 0, sizeof so);
     so.min_free_bytes = (int64_t)cfg->disk_min_free_mb * 1024 * 1024;

@@ -63,11 +63,19 @@ def public_key(path):
     raise RuntimeError(path)
 
 
-def rx_wire(frame, t_ms, bw=125):
-    msg = ref.encode_message({"type": ref.MSG_RX, "rx_time_ms": t_ms, "freq_hz": 868100000,
-                              "rssi_dbm": -90, "snr_qdb": 20, "sf": 9, "bw_khz": bw,
-                              "cr": 5, "frame": frame})
-    return ref.frame_serial(msg)
+def rx_wire(frame, t_ms, bw=125, sf=9):
+    if sf > 12 or bw not in (125, 250, 500):  # the reference refuses to encode those
+        msg = bytearray(rx_message(frame, t_ms, 125, 9))
+        msg[17] = sf
+        msg[18:20] = bw.to_bytes(2, "big")
+        return ref.frame_serial(bytes(msg))
+    return ref.frame_serial(rx_message(frame, t_ms, bw, sf))
+
+
+def rx_message(frame, t_ms, bw, sf):
+    return ref.encode_message({"type": ref.MSG_RX, "rx_time_ms": t_ms, "freq_hz": 868100000,
+                               "rssi_dbm": -90, "snr_qdb": 20, "sf": sf, "bw_khz": bw,
+                               "cr": 5, "frame": frame})
 
 
 def record(minute):
@@ -116,12 +124,14 @@ def status(state):
     raise AssertionError("no status.json")
 
 
-def run_gateway(tmp, name, extra):
+def run_gateway(tmp, name, extra, keys="keys", before=None):
     state = os.path.join(tmp, name)
     os.makedirs(state)
+    if before:
+        before(state)
     modem = Modem(os.path.join(tmp, name + "-modem"))
     argv = [GATEWAY, "--port", os.path.join(tmp, name + "-modem"), "--keys",
-            os.path.join(tmp, "keys"), "--station-id", "3", "--spool",
+            os.path.join(tmp, keys), "--station-id", "3", "--spool",
             os.path.join(state, "spool.db"), "--collector", "tcp://127.0.0.1:%d" % PORT,
             "--collector-public-key", public_key(os.path.join(tmp, "coll.pub")),
             "--secret-key-file", os.path.join(tmp, "gw.key"), "--state-dir", state] + extra
@@ -179,8 +189,15 @@ def main():
         garbage = bytes([0x55, 0x12, 0x99, 0x00, 0x41, 0x42, 0x43])
         bad_crc = bytearray(rx_wire(good, now_ms))
         bad_crc[5] ^= 0x01
+        sf13 = rx_wire(good, now_ms, sf=13)  # a good serial frame, a refused message
+        bw200 = rx_wire(good, now_ms, bw=200)
+        unknown_type = ref.frame_serial(bytes([1, 9, 0, 0]))
+        status_msg = ref.frame_serial(ref.encode_message({
+            "type": ref.MSG_STATUS, "uptime_s": 3600, "rx_frames": 120, "rx_crc_errors": 3,
+            "tx_frames": 40}))
         for wire in (rx_wire(bytes(forged), now_ms), rx_wire(stranger, now_ms),
-                     rx_wire(good[:20], now_ms), garbage, bytes(bad_crc)):
+                     rx_wire(good[:20], now_ms), garbage, bytes(bad_crc), sf13, bw200,
+                     unknown_type, status_msg):
             modem.send(wire)
         check(not any(m["type"] == ref.MSG_TX for m in modem.read_messages(1.5)),
               "no ack for any bad frame")
@@ -195,6 +212,16 @@ def main():
         bad = st["modem"]["bad_frames"]
         check(bad.get("bad_crc", 0) >= 1, "the serial CRC error is counted (%s)" % bad)
         check(sum(bad.values()) >= 2, "the garbage is counted too")
+        refused = st["modem"]["bad_messages"]
+        check(refused.get("out_of_range") == 2 and refused.get("bad_type") == 1,
+              "refused modem messages are counted by reason (%s)" % refused)
+        check(st["modem"]["last_status"] == {"uptime_s": 3600, "rx_frames": 120,
+                                             "rx_crc_errors": 3, "tx_frames": 40},
+              "the modem's last STATUS is shown (%s)" % st["modem"]["last_status"])
+        with open(os.path.join(state, "status.txt")) as f:
+            txt = f.read()
+        check("modem_out_of_range 2" in txt and "never ago" not in txt and "reopens" not in txt,
+              "and in status.txt, worded for people:\n" + txt.split("\n\n")[1])
         dev = st["devices"][0]
         check(dev["device"] == "%08x" % DEVICE and dev["last_counter"] == 1 and
               dev["rssi_dBm"] == -90, "the device's last counter and RSSI are shown")
@@ -211,6 +238,28 @@ def main():
               "and that ack covers the whole burst: acked = 6")
         check(txs[0]["bw_khz"] == 125, "the ack goes out at 125 kHz after a 250 kHz uplink (%s)"
               % txs[0]["bw_khz"])
+
+        # the modem's clock an hour fast: the ack is placed by it (1..2 s after
+        # the uplink, on the modem's clock) but carries the gateway's time,
+        # and the next, correctly stamped frame is acked as usual
+        t = int(time.time() * 1000)
+        modem.send(rx_wire(ref.seal_uplink(KEY, DEVICE, 7, record(minute)), t + 3600 * 1000))
+        txs = [m for m in modem.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1, "a frame stamped an hour ahead is acked")
+        a = ref.open_ack(KEY, txs[0]["frame"])
+        gw_s = t // 1000 - 1577836800
+        check(gw_s <= a["station_time"] <= gw_s + 4,
+              "with the gateway's time, not the modem's (%d s off)" % (a["station_time"] - gw_s))
+        check(t + 3600 * 1000 + 1000 <= txs[0]["tx_at_ms"] < t + 3600 * 1000 + 3000,
+              "at a time the modem's clock puts inside the device's listening window")
+        time.sleep(1.5)
+        t = int(time.time() * 1000)
+        modem.send(rx_wire(ref.seal_uplink(KEY, DEVICE, 8, record(minute)), t))
+        txs = [m for m in modem.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1 and ref.open_ack(KEY, txs[0]["frame"])["acked"] == 8,
+              "and the next, correctly stamped frame is acked, not skipped")
+        time.sleep(2.2)
+        check(status(state)["modem"]["clock_off"] >= 1, "the wrong modem clock is counted")
         for _ in range(50):
             if status(state)["spool"]["depth"] == 0:
                 break
@@ -218,10 +267,22 @@ def main():
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(tmp, "c.db"), uri=True)
         n = db.execute("SELECT count(*) FROM records WHERE device = ?", (DEVICE,)).fetchone()[0]
         db.close()
-        check(n == 6, "the collector holds each record once (%d)" % n)
+        check(n == 8, "the collector holds each record once (%d)" % n)
 
-        # a full disk: nothing stored, nothing acked, said loudly
-        gw2, modem2, state2 = run_gateway(tmp, "full", ["--disk-min-free-mb", "1048576"])
+        for name in ("status.json", "status.txt"):
+            mode = os.stat(os.path.join(state, name)).st_mode & 0o777
+            check(mode & 0o007 == 0, "%s is not world-readable (%o)" % (name, mode))
+
+        # a full disk: nothing stored, nothing acked, said loudly; and a
+        # symlink planted where the status writer makes its temporary file
+        victim = os.path.join(tmp, "victim")
+        with open(victim, "w") as f:
+            f.write("untouched\n")
+
+        def plant(st):
+            os.symlink(victim, os.path.join(st, ".status.json.tmp"))
+        gw2, modem2, state2 = run_gateway(tmp, "full", ["--disk-min-free-mb", "1048576"],
+                                          before=plant)
         procs.append(gw2)
         modem2.send(rx_wire(ref.seal_uplink(KEY, DEVICE, 3, record(minute)), now_ms))
         check(not any(m["type"] == ref.MSG_TX for m in modem2.read_messages(2.0)),
@@ -232,6 +293,20 @@ def main():
               "and says intake is stopped")
         with open(os.path.join(state2, "log")) as f:
             check("INTAKE STOPPED" in f.read(), "loudly, in its log")
+        with open(victim) as f:
+            check(f.read() == "untouched\n", "the status writer never follows a planted symlink")
+        check(not os.path.islink(os.path.join(state2, "status.json")),
+              "and publishes a file of its own")
+        rc = subprocess.run([GATEWAY, "status", state2], stdout=subprocess.DEVNULL).returncode
+        check(rc == 3, "`status` exits 3 while intake is stopped (%d)" % rc)
+
+        # an empty key file starts, but says so
+        open(os.path.join(tmp, "keys-empty"), "w").close()
+        os.chmod(os.path.join(tmp, "keys-empty"), 0o600)
+        gw4, _, state4 = run_gateway(tmp, "nokeys", [], keys="keys-empty")
+        procs.append(gw4)
+        with open(os.path.join(state4, "log")) as f:
+            check("lists no device" in f.read(), "an empty key file is warned about at start")
 
         # a commit that fails: the spool cannot grow (a file size limit on
         # the running gateway, as a quota or a full tmpfs would), and the
