@@ -29,6 +29,7 @@ static int reason_slot(int err)
     switch (err) {
     case STATION_ERR_UNKNOWN_DEVICE: return PROTO_ERR_COUNT;
     case STATION_ERR_NOT_UPLINK: return PROTO_ERR_COUNT + 1;
+    case STATION_ERR_REUSED: return PROTO_ERR_COUNT + 3;
     default: return (err < 0 && err > -PROTO_ERR_COUNT) ? -err : PROTO_ERR_COUNT + 2;
     }
 }
@@ -41,6 +42,8 @@ const char *daemon_reason_name(int i)
         return station_errname(STATION_ERR_UNKNOWN_DEVICE);
     if (i == PROTO_ERR_COUNT + 1)
         return station_errname(STATION_ERR_NOT_UPLINK);
+    if (i == PROTO_ERR_COUNT + 3)
+        return station_errname(STATION_ERR_REUSED);
     return "other";
 }
 
@@ -89,22 +92,67 @@ static void on_upstream_event(void *ctx, int event, const char *detail)
                 detail ? detail : "");
 }
 
-/* spool_load_devices callback: restore counter state under the loaded key. */
+/* spool_load_devices callback: restore counter state under the loaded key.
+ * State saved under another key of the same pseudonym (the key file entry
+ * changed: the handheld was re-provisioned) is not the current key's: the
+ * device starts afresh -- a new key is a fresh ack nonce space -- except
+ * that the counters the old key used stay refused (reuse_floor): records
+ * under them may be at the collector, which would drop the new ones as
+ * duplicates of the old, after this gateway acked them. */
 static int restore_device(void *ctx, const struct station_device *saved)
 {
+    static const uint8_t unknown[STATION_KEY_CHECK_LEN];
     struct daemon *d = ctx;
     struct station_device *dev = station_find(&d->st, saved->device);
     if (!dev) {
         if (!d->opened) /* said once, at start; a resync would repeat it */
             log_warn("spool holds state for device %08x, which the key file no longer lists",
-                 saved->device);
+                     saved->device);
+        return 0;
+    }
+    if (memcmp(saved->key_check, unknown, sizeof unknown) != 0 &&
+        memcmp(saved->key_check, dev->key_check, sizeof dev->key_check) != 0) {
+        uint32_t floor = saved->ref > saved->reuse_floor ? saved->ref : saved->reuse_floor;
+        station_forget_state(dev);
+        dev->reuse_floor = floor;
+        log_error("device %08x has a new key, but this spool holds state of its old key "
+                  "(counters up to %u used): its state starts afresh, and its counters up to %u "
+                  "are refused (reused_pseudonym), since the collector may hold records under "
+                  "them; give a re-keyed handheld a new pseudonym (gateway/README.md)",
+                  dev->device, floor, floor);
         return 0;
     }
     dev->ref = saved->ref;
     dev->acked = saved->acked;
     dev->last_ack_time = saved->last_ack_time;
+    dev->reuse_floor = saved->reuse_floor;
     memcpy(dev->held, saved->held, sizeof dev->held);
     return 0;
+}
+
+/* At start: persist every device's state with its current key check, so a
+ * later key change is noticed (states of older gateways carry none) and a
+ * re-key's floor survives the next restart. One transaction. */
+static void save_key_checks(struct daemon *d)
+{
+    char err[256];
+    size_t i;
+    if (spool_begin(d->spool, err, sizeof err) != SPOOL_OK) {
+        log_warn("spool: cannot record the devices' key checks now: %s", err);
+        return;
+    }
+    for (i = 0; i < d->st.count; i++) {
+        const struct station_device *dev = &d->devs[i];
+        if (!dev->ref && !dev->reuse_floor)
+            continue; /* nothing to protect yet: saved with its first frame */
+        if (spool_save_device(d->spool, dev, err, sizeof err) != SPOOL_OK) {
+            spool_rollback(d->spool);
+            log_warn("spool: cannot record the devices' key checks now: %s", err);
+            return;
+        }
+    }
+    if (spool_commit(d->spool, err, sizeof err) != SPOOL_OK)
+        log_warn("spool: cannot record the devices' key checks now: %s", err);
 }
 
 int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_t *stop,
@@ -143,6 +191,7 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
         return -1;
     if (spool_load_devices(d->spool, restore_device, d, err, errlen) != SPOOL_OK)
         return -1;
+    save_key_checks(d);
     log_info("spool %s: %lld records waiting for the collector", cfg->spool,
              (long long)spool_depth(d->spool));
 

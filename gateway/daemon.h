@@ -36,7 +36,7 @@
 #define DAEMON_REPEAT_LOG_MS 60000
 #define DAEMON_UPSTREAM_EVENTS 9 /* UPSTREAM_EV_* are 1..8 */
 /* Rejection reasons: proto_err codes by -code, then station's own. */
-#define DAEMON_REASONS (PROTO_ERR_COUNT + 3)
+#define DAEMON_REASONS (PROTO_ERR_COUNT + 4)
 
 struct daemon_device {           /* the operator's view of one handheld */
     int64_t last_seen_ms;        /* Unix ms of its last authentic frame, 0 = never */

@@ -49,6 +49,7 @@ enum {
     ST_DEL_INFLIGHT,
     ST_DEPTH,
     ST_OLDEST,
+    ST_SAVE_KEY,
     ST_COUNT
 };
 
@@ -63,7 +64,9 @@ static const char *const spool_sql[ST_COUNT] = {
         "INSERT INTO devices(device, ref, acked, last_ack_time, held) VALUES(?1, ?2, ?3, ?4, ?5)"
         " ON CONFLICT(device) DO UPDATE SET ref = excluded.ref, acked = excluded.acked,"
         " last_ack_time = excluded.last_ack_time, held = excluded.held",
-    [ST_LOAD_DEVS] = "SELECT device, ref, acked, last_ack_time, held FROM devices ORDER BY device",
+    [ST_LOAD_DEVS] =
+        "SELECT d.device, d.ref, d.acked, d.last_ack_time, d.held, k.key_check, k.reuse_floor"
+        " FROM devices d LEFT JOIN device_keys k ON k.device = d.device ORDER BY d.device",
     [ST_UNSENT] =
         "SELECT o.id, o.device, o.counter, o.record, o.rx_time_ms, o.freq_hz, o.rssi_dBm,"
         " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL"
@@ -74,6 +77,10 @@ static const char *const spool_sql[ST_COUNT] = {
     [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id = ?1",
     [ST_DEPTH] = "SELECT count(*) FROM outbox",
     [ST_OLDEST] = "SELECT min(spooled_at_ms) FROM outbox",
+    [ST_SAVE_KEY] =
+        "INSERT INTO device_keys(device, key_check, reuse_floor) VALUES(?1, ?2, ?3)"
+        " ON CONFLICT(device) DO UPDATE SET key_check = excluded.key_check,"
+        " reuse_floor = excluded.reuse_floor",
 };
 
 struct spool {
@@ -266,6 +273,12 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
         (rc = spool_exec(s, "PRAGMA journal_size_limit = " SPOOL_WAL_LIMIT, err, errlen)) !=
             SPOOL_OK ||
         (rc = spool_schema(s, err, errlen)) != SPOOL_OK ||
+        /* Which key each device's state belongs to (station.h key_check):
+         * its own table, created by any gateway that knows it, ignored by
+         * one that does not, so it needs no schema version of its own. */
+        (rc = spool_exec(s, "CREATE TABLE IF NOT EXISTS device_keys("
+                            " device INTEGER PRIMARY KEY, key_check BLOB NOT NULL,"
+                            " reuse_floor INTEGER NOT NULL DEFAULT 0)", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "CREATE TEMP TABLE inflight(id INTEGER PRIMARY KEY,"
                             " sent_at_ms INTEGER NOT NULL)", err, errlen)) != SPOOL_OK) {
         spool_close(s);
@@ -468,6 +481,15 @@ int spool_save_device(struct spool *s, const struct station_device *d, char *err
     sqlite3_clear_bindings(q);
     if (rc != SQLITE_DONE)
         return spool_fail(s, rc, err, errlen, "cannot save device state");
+    q = s->st[ST_SAVE_KEY];
+    sqlite3_bind_int64(q, 1, d->device);
+    sqlite3_bind_blob(q, 2, d->key_check, (int)sizeof d->key_check, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, d->reuse_floor);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE)
+        return spool_fail(s, rc, err, errlen, "cannot save device key check");
     return SPOOL_OK;
 }
 
@@ -490,6 +512,11 @@ int spool_load_devices(struct spool *s, spool_device_fn fn, void *ctx, char *err
          * deduplicated by the outbox or the collector. */
         if (held && held_len == (int)sizeof d.held)
             memcpy(d.held, held, sizeof d.held);
+        /* no key check (state saved by an older gateway): all zero, and the
+         * caller cannot tell whether the key changed */
+        if (sqlite3_column_bytes(q, 5) == (int)sizeof d.key_check)
+            memcpy(d.key_check, sqlite3_column_blob(q, 5), sizeof d.key_check);
+        d.reuse_floor = (uint32_t)sqlite3_column_int64(q, 6);
         if ((ret = fn(ctx, &d)) != 0)
             break;
     }

@@ -1,6 +1,8 @@
 /* station.c -- per-device counter state, duplicate detection and acks. */
 #include <string.h>
 
+#include <mbedtls/aes.h>
+
 #include "proto_err.h"
 #include "station.h"
 
@@ -10,6 +12,7 @@ const char *station_errname(int err)
     case STATION_ERR_UNKNOWN_DEVICE: return "unknown_device";
     case STATION_ERR_NOT_UPLINK: return "not_uplink";
     case STATION_ERR_FULL: return "device_table_full";
+    case STATION_ERR_REUSED: return "reused_pseudonym";
     default: return proto_errname(err);
     }
 }
@@ -20,6 +23,8 @@ const char *station_strerror(int err)
     case STATION_ERR_UNKNOWN_DEVICE: return "no key for this device pseudonym";
     case STATION_ERR_NOT_UPLINK: return "not an uplink frame";
     case STATION_ERR_FULL: return "device table is full";
+    case STATION_ERR_REUSED:
+        return "a re-keyed pseudonym sent a counter its earlier key already used";
     default: return proto_strerror(err);
     }
 }
@@ -52,6 +57,22 @@ struct station_device *station_find(struct station *st, uint32_t device)
     return (i < st->count && st->devs[i].device == device) ? &st->devs[i] : NULL;
 }
 
+void station_key_check(const uint8_t key[RADIO_KEY_LEN], uint8_t out[STATION_KEY_CHECK_LEN])
+{
+    /* A block no frame ever encrypts (CCM's blocks start with a flags byte
+     * of 0x01 or 0x59), so the value is no keystream or tag of any frame. */
+    static const uint8_t block[16] = "lofte key check";
+    uint8_t enc[16];
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    if (mbedtls_aes_setkey_enc(&aes, key, 8 * RADIO_KEY_LEN) != 0 ||
+        mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, block, enc) != 0)
+        memset(enc, 0, sizeof enc); /* cannot happen with a 128-bit key */
+    mbedtls_aes_free(&aes);
+    memcpy(out, enc, STATION_KEY_CHECK_LEN);
+    memset(enc, 0, sizeof enc);
+}
+
 int station_add_device(struct station *st, uint32_t device, const uint8_t key[RADIO_KEY_LEN])
 {
     size_t i = station_lower_bound(st, device);
@@ -68,6 +89,7 @@ int station_add_device(struct station *st, uint32_t device, const uint8_t key[RA
     memset(d, 0, sizeof *d);
     d->device = device;
     memcpy(d->key, key, RADIO_KEY_LEN);
+    station_key_check(key, d->key_check);
     return PROTO_OK;
 }
 
@@ -76,6 +98,7 @@ void station_forget_state(struct station_device *d)
     d->ref = 0;
     d->acked = 0;
     d->last_ack_time = 0;
+    d->reuse_floor = 0;
     memset(d->held, 0, sizeof d->held);
 }
 
@@ -124,6 +147,8 @@ int station_open(struct station *st, const uint8_t *frame, size_t len,
     if (err)
         return err;
     /* authentic from here on: only now may the frame move our state */
+    if (c <= d->reuse_floor)
+        return STATION_ERR_REUSED; /* not stored, not acked: the device keeps it */
     if (c > d->ref)
         d->ref = c;
     *counter = c;

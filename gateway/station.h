@@ -34,6 +34,8 @@
 /* The ack starts this long after the uplink ends (docs/protocol.md §3.1). */
 #define STATION_RX_DELAY_MS 1000
 
+#define STATION_KEY_CHECK_LEN 8
+
 enum station_verdict {
     STATION_NEW = 1,         /* authentic, not yet held: store it */
     STATION_DUPLICATE = 2    /* authentic, already held: acknowledge again */
@@ -42,7 +44,8 @@ enum station_verdict {
 enum station_err {
     STATION_ERR_UNKNOWN_DEVICE = -100,  /* no key for this pseudonym */
     STATION_ERR_NOT_UPLINK = -101,      /* an ack or other frame type on the uplink */
-    STATION_ERR_FULL = -102             /* device table full */
+    STATION_ERR_FULL = -102,            /* device table full */
+    STATION_ERR_REUSED = -103           /* a re-keyed pseudonym's counter its old key used */
     /* and every proto_err: truncated, bad_tag, ... */
 };
 
@@ -56,6 +59,15 @@ struct station_device {
     uint32_t acked;               /* every counter <= acked is held */
     uint32_t last_ack_time;       /* station_time of our last ack to it */
     uint8_t held[STATION_WINDOW / 8]; /* bit (c % WINDOW) for acked < c <= acked + WINDOW */
+    /* Which key the state belongs to: AES-128 under the key of a fixed
+     * block, first 8 bytes (a key check value: names the key, reveals
+     * nothing of it). Persisted with the state, so a pseudonym re-keyed in
+     * the key file is noticed at the next start. */
+    uint8_t key_check[STATION_KEY_CHECK_LEN];
+    /* Counters <= this were used under an earlier key of this pseudonym:
+     * the collector may hold records under them, so the current key may
+     * not use them (STATION_ERR_REUSED). 0 for a pseudonym never re-keyed. */
+    uint32_t reuse_floor;
 };
 
 struct station {
@@ -66,7 +78,11 @@ struct station {
 
 void station_init(struct station *st, uint16_t id, struct station_device *storage, size_t cap);
 
-/* Add or replace a device's key; its counter state starts empty. */
+/* The key check value of a key (struct station_device.key_check). */
+void station_key_check(const uint8_t key[RADIO_KEY_LEN], uint8_t out[STATION_KEY_CHECK_LEN]);
+
+/* Add or replace a device's key (and its key check); its counter state
+ * starts empty. */
 int station_add_device(struct station *st, uint32_t device, const uint8_t key[RADIO_KEY_LEN]);
 struct station_device *station_find(struct station *st, uint32_t device);
 

@@ -124,9 +124,12 @@ def status(state):
     raise AssertionError("no status.json")
 
 
-def run_gateway(tmp, name, extra, keys="keys", before=None):
+def run_gateway(tmp, name, extra, keys="keys", before=None, again=False):
     state = os.path.join(tmp, name)
-    os.makedirs(state)
+    if again:  # restart on the same spool and state
+        os.unlink(os.path.join(tmp, name + "-modem"))
+    else:
+        os.makedirs(state)
     if before:
         before(state)
     modem = Modem(os.path.join(tmp, name + "-modem"))
@@ -135,7 +138,7 @@ def run_gateway(tmp, name, extra, keys="keys", before=None):
             os.path.join(state, "spool.db"), "--collector", "tcp://127.0.0.1:%d" % PORT,
             "--collector-public-key", public_key(os.path.join(tmp, "coll.pub")),
             "--secret-key-file", os.path.join(tmp, "gw.key"), "--state-dir", state] + extra
-    proc = subprocess.Popen(argv, stdout=open(os.path.join(state, "log"), "w"),
+    proc = subprocess.Popen(argv, stdout=open(os.path.join(state, "log"), "a"),
                             stderr=subprocess.STDOUT)
     time.sleep(1.0)  # opens the port, connects upstream
     return proc, modem, state
@@ -299,6 +302,57 @@ def main():
               "and publishes a file of its own")
         rc = subprocess.run([GATEWAY, "status", state2], stdout=subprocess.DEVNULL).returncode
         check(rc == 3, "`status` exits 3 while intake is stopped (%d)" % rc)
+
+        # re-keying a handheld under its old pseudonym: the spool's state of
+        # the old key (acked = 3) must not ack the new key's counters 1..3
+        # as duplicates: they were never stored, and the collector holds the
+        # old key's records under them
+        DEVICE3, OLD, NEW = 0x7C00C0DE, bytes(range(0x70, 0x80)), bytes(range(0x80, 0x90))
+
+        def write_keys(key):
+            fd = os.open(os.path.join(tmp, "keys3"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.write(fd, ("%08x %s\n" % (DEVICE3, key.hex())).encode())
+            os.close(fd)
+        write_keys(OLD)
+        gw5, modem5, state5 = run_gateway(tmp, "rekey", [], keys="keys3")
+        t = int(time.time() * 1000)
+        modem5.send(b"".join(rx_wire(ref.seal_uplink(OLD, DEVICE3, c, record(minute)), t)
+                             for c in (1, 2, 3)))
+        txs = [m for m in modem5.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1 and ref.open_ack(OLD, txs[0]["frame"])["acked"] == 3,
+              "the old key's records 1-3 are stored and acked")
+        gw5.send_signal(signal.SIGTERM)
+        gw5.wait(timeout=10)
+        write_keys(NEW)
+        gw5, modem5, state5 = run_gateway(tmp, "rekey", [], keys="keys3", again=True)
+        procs.append(gw5)
+        t = int(time.time() * 1000)
+        modem5.send(rx_wire(ref.seal_uplink(NEW, DEVICE3, 1, record(minute)), t))
+        check(not any(m["type"] == ref.MSG_TX for m in modem5.read_messages(2.0)),
+              "the new key's counter 1 is not acked as a duplicate of the old key's")
+        time.sleep(2.5)
+        st5 = status(state5)
+        check(st5["frames"]["rejected"].get("reused_pseudonym") == 1,
+              "it is refused as reused_pseudonym (%s)" % st5["frames"]["rejected"])
+        d5 = st5["devices"][0]
+        check(d5["acked"] == 0, "the device's state started afresh under the new key (%s)" % d5)
+        with open(os.path.join(state5, "log")) as f:
+            check("has a new key" in f.read(), "the key change is logged at start")
+        modem5.send(rx_wire(ref.seal_uplink(NEW, DEVICE3, 4, record(minute)),
+                            int(time.time() * 1000)))
+        txs = [m for m in modem5.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        check(len(txs) == 1 and ref.open_ack(NEW, txs[0]["frame"])["acked"] == 0,
+              "a counter the old key never used is stored, and the ack frees nothing below it")
+        gw5.send_signal(signal.SIGTERM)
+        gw5.wait(timeout=10)
+        gw5, modem5, state5 = run_gateway(tmp, "rekey", [], keys="keys3", again=True)
+        procs.append(gw5)
+        modem5.send(rx_wire(ref.seal_uplink(NEW, DEVICE3, 2, record(minute)),
+                            int(time.time() * 1000)))
+        check(not any(m["type"] == ref.MSG_TX for m in modem5.read_messages(2.0)),
+              "after another restart under the same new key the refusal holds")
+        with open(os.path.join(state5, "log")) as f:
+            check(f.read().count("has a new key") == 1, "and the key change is not re-reported")
 
         # an empty key file starts, but says so
         open(os.path.join(tmp, "keys-empty"), "w").close()
