@@ -152,6 +152,10 @@ def main():
     procs = []
     ok = False
     try:
+        lp = subprocess.run([GATEWAY, "--list-ports"], capture_output=True, text=True)
+        check(lp.returncode == 0 and "lofte-gateway:" not in lp.stderr,
+              "--list-ports exits 0 without an empty error (%d ports listed)"
+              % lp.stdout.count("\n"))
         for n in ("coll", "gw"):
             subprocess.run([CURVE_KEYGEN, os.path.join(tmp, n)], check=True,
                            stdout=subprocess.DEVNULL)
