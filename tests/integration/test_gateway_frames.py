@@ -358,6 +358,32 @@ def main():
         with open(os.path.join(state5, "log")) as f:
             check(f.read().count("has a new key") == 1, "and the key change is not re-reported")
 
+        # a last ack time persisted ten years ahead (by a gateway that took
+        # a fast modem's clock): acks keep flowing across the restart, with
+        # a fresh nonce, instead of being skipped until the clock catches up
+        gw6, modem6, state6 = run_gateway(tmp, "future", [])
+        gw6.send_signal(signal.SIGTERM)
+        gw6.wait(timeout=10)
+        ahead = int(time.time()) - 1577836800 + 10 * 365 * 86400
+        db = sqlite3.connect(os.path.join(state6, "spool.db"))
+        db.execute("INSERT INTO devices(device, ref, acked, last_ack_time, held) "
+                   "VALUES(?, 0, 0, ?, ?)", (DEVICE, ahead, bytes(128)))
+        db.commit()
+        db.close()
+        gw6, modem6, state6 = run_gateway(tmp, "future", [], again=True)
+        procs.append(gw6)
+        for c in (1, 2):
+            modem6.send(rx_wire(ref.seal_uplink(KEY, DEVICE, c, record(minute)),
+                                int(time.time() * 1000)))
+            txs = [m for m in modem6.read_messages(3.0) if m["type"] == ref.MSG_TX]
+            check(len(txs) == 1, "frame %d is acked although the last ack time is 10 years "
+                  "ahead" % c)
+            a = ref.open_ack(KEY, txs[0]["frame"])
+            check(a["station_time"] == ahead + c and a["acked"] == c,
+                  "with the next station_time, so no nonce repeats (%+d)"
+                  % (a["station_time"] - ahead))
+            time.sleep(1.0)
+
         # an empty key file starts, but says so
         open(os.path.join(tmp, "keys-empty"), "w").close()
         os.chmod(os.path.join(tmp, "keys-empty"), 0o600)
