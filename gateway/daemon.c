@@ -55,8 +55,7 @@ static const char *upstream_event_text(int event)
     case UPSTREAM_EV_CONNECTED: return "connected";
     case UPSTREAM_EV_DISCONNECTED: return "lost the collector; reconnecting";
     case UPSTREAM_EV_AUTH_FAILED: return "the collector refused this gateway's key";
-    case UPSTREAM_EV_HANDSHAKE_FAILED:
-        return "handshake failed (wrong collector public key, or not a lofte collector)";
+    case UPSTREAM_EV_HANDSHAKE_FAILED: return "handshake failed"; /* the detail says why */
     case UPSTREAM_EV_REFUSED: return "the collector could not store a batch";
     case UPSTREAM_EV_ACK_TIMEOUT: return "no acknowledgement in time; resending";
     case UPSTREAM_EV_BAD_REPLY: return "a reply that does not decode";
@@ -375,13 +374,14 @@ static int batch_seal(struct daemon *d, struct daemon_batch_dev *b, char *err, s
 
 static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
 {
-    struct station_device *dev;
+    struct station_device *dev, *pre;
     struct daemon_device *view;
     struct daemon_batch_dev *b;
+    struct radio_header h;
     struct record rec;
     struct spool_rx srx;
     struct spool_row row;
-    uint32_t counter;
+    uint32_t counter, pre_ref = 0;
     char err[256];
     int v, s;
 
@@ -390,6 +390,11 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
         d->not_stored++;
         return;
     }
+    /* station_open moves the device's ref; should no transaction start,
+     * that is all there is to put back */
+    pre = radio_peek(rx->frame, rx->len, &h) == PROTO_OK ? station_find(&d->st, h.device) : NULL;
+    if (pre)
+        pre_ref = pre->ref;
     v = station_open(&d->st, rx->frame, rx->len, &dev, &counter, &rec);
     if (v < 0) {
         d->rejected[reason_slot(v)]++;
@@ -407,9 +412,8 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     if (!d->in_txn) {
         s = spool_begin(d->spool, err, sizeof err);
         if (s != SPOOL_OK) {
-            /* station_open may have moved ref: back to what is committed */
             d->not_stored++;
-            resync(d);
+            dev->ref = pre_ref; /* back to what is committed */
             if (s == SPOOL_ERR_FULL)
                 intake_stop(d, err, now);
             else

@@ -384,6 +384,19 @@ def main():
                   % (a["station_time"] - ahead))
             time.sleep(1.0)
 
+        # a wrong collector public key fails on every reconnect: said once
+        # (a warning or error, in words), not 27 times in 8 seconds
+        gw7, _, state7 = run_gateway(tmp, "wrongkey", ["--collector-public-key",
+                                                       public_key(os.path.join(tmp, "gw.pub"))])
+        procs.append(gw7)
+        time.sleep(4.0)
+        with open(os.path.join(state7, "log")) as f:
+            lines = [ln for ln in f if "collector link" in ln]
+        check(1 <= len(lines) <= 2, "a failing collector link is logged once, not on every retry "
+              "(%d lines)" % len(lines))
+        check(all(not ln.startswith("<6>") and "upstream_" not in ln for ln in lines),
+              "as a warning or error in plain words: %s" % lines[:1])
+
         # an empty key file starts, but says so
         open(os.path.join(tmp, "keys-empty"), "w").close()
         os.chmod(os.path.join(tmp, "keys-empty"), 0o600)
