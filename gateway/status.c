@@ -200,10 +200,10 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
                 reopens(ms) == 1 ? "" : "s");
     fprintf(f, "\n");
     if (d->modem_clock_off)
-        fprintf(f, "           modem clock WRONG: %+lld ms from the gateway's on the last RX, %llu "
-                   "receptions beyond %d ms; acks carry the gateway's time\n",
-                (long long)d->modem_offset_ms, (unsigned long long)d->modem_clock_off,
-                STATION_MODEM_CLOCK_TOLERANCE_MS);
+        fprintf(f, "           modem clock WRONG on %llu reception%s (more than %d ms off the "
+                   "gateway's; last RX %+lld ms); acks carry the gateway's time\n",
+                (unsigned long long)d->modem_clock_off, d->modem_clock_off == 1 ? "" : "s",
+                STATION_MODEM_CLOCK_TOLERANCE_MS, (long long)d->modem_offset_ms);
     fprintf(f, "collector  %-4s  %s, %llu records delivered\n", us->connected ? "UP" : "DOWN",
             d->cfg.collector, (unsigned long long)us->rows_delivered);
     fmt_age(age, sizeof age, oldest);
