@@ -221,13 +221,17 @@ static int64_t div_round(int64_t a, int64_t b)
 int station_plan_ack(const struct station_device *d, uint64_t rx_time_ms, int64_t now_ms,
                      enum station_clock clock, struct station_ack_plan *p)
 {
-    int64_t end = rx_time_ms ? (int64_t)rx_time_ms : now_ms; /* modem clock */
+    /* a stamp past year 292 million is no time at all: placed by our clock */
+    int sane = rx_time_ms && rx_time_ms < (uint64_t)INT64_MAX / 4;
+    int64_t end = sane ? (int64_t)rx_time_ms : now_ms;         /* modem clock */
     int64_t tm = div_ceil(end + STATION_RX_DELAY_MS, 1000);   /* modem second of the start */
     int64_t skew = 0, t, last = (int64_t)d->last_ack_time + LOFTE_EPOCH_UNIX;
 
     memset(p, 0, sizeof *p);
-    if (rx_time_ms && (int64_t)rx_time_ms >= 0)
+    if (sane)
         p->modem_offset_ms = (int64_t)rx_time_ms - now_ms;
+    else if (rx_time_ms && clock == STATION_CLOCK_SYSTEM)
+        p->modem_clock_off = 1;
     if (clock == STATION_CLOCK_SYSTEM && (p->modem_offset_ms > STATION_MODEM_CLOCK_TOLERANCE_MS ||
                                           p->modem_offset_ms < -STATION_MODEM_CLOCK_TOLERANCE_MS)) {
         p->modem_clock_off = 1;

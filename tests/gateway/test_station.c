@@ -321,3 +321,14 @@ Test(station, keeps_acking_a_device_whose_last_ack_time_was_persisted_ten_years_
     cr_assert_eq(p.station_s, (int64_t)d->last_ack_time + LOFTE_EPOCH_UNIX + 1);
     cr_assert_eq(p.tx_at_ms, (uint64_t)station_ack_second((int64_t)rx) * 1000u);
 }
+
+Test(station, places_an_ack_by_its_own_clock_when_the_modem_stamp_is_absurd)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    cr_assert_eq(station_plan_ack(d, UINT64_MAX, NOW_MS, STATION_CLOCK_SYSTEM, &p),
+                 STATION_ACK_SEND);
+    cr_assert(p.modem_clock_off);
+    cr_assert_eq(p.station_s, station_ack_second(NOW_MS));
+    cr_assert_eq(p.tx_at_ms, (uint64_t)station_ack_second(NOW_MS) * 1000u);
+}
