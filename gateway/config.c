@@ -144,6 +144,9 @@ static const struct choice level_choices[] = {
     {"error", LOG_LEVEL_ERROR}, {"warn", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO},
     {"debug", LOG_LEVEL_DEBUG}, {NULL, 0},
 };
+static const struct choice clock_choices[] = {
+    {"system", CONFIG_CLOCK_SYSTEM}, {"modem", CONFIG_CLOCK_MODEM}, {NULL, 0},
+};
 static const struct choice help_action[] = {{"help", CONFIG_HELP}, {NULL, 0}};
 static const struct choice list_action[] = {{"list-ports", CONFIG_LIST_PORTS}, {NULL, 0}};
 
@@ -202,6 +205,9 @@ static const struct option_def config_options[] = {
      863000000, 870000000, NULL, NULL, "HZ", "ack frequency (EU868 sub-band g3)"},
     {"downlink_power_dBm", 0, "radio", OPT_INT, FIELD(downlink_power_dBm), "14", 0, 0, 27, NULL,
      NULL, "DBM", "ack transmit power"},
+    {"station_clock", 0, "radio", OPT_CHOICE, FIELD(station_clock), "system", 0, 0, 0,
+     clock_choices, NULL, "CLOCK",
+     "acks' time: system (always, deployed) or modem (simulations of past dates only)"},
 };
 
 #define CONFIG_NOPTIONS (sizeof config_options / sizeof config_options[0])

@@ -76,6 +76,12 @@ enum config_from {
     CONFIG_FROM_CLI
 };
 
+/* Where acks' station_time comes from (docs/protocol.md §6.2). */
+enum config_clock {
+    CONFIG_CLOCK_SYSTEM = 0,  /* the gateway's own (NTP-synchronised) clock */
+    CONFIG_CLOCK_MODEM = 1    /* the modem's rx_time_ms: simulations and replays only */
+};
+
 /* An option's text before config_check, and where it came from. */
 struct config_value {
     enum config_from from;
@@ -103,6 +109,7 @@ struct config {
     uint8_t ack_sf;                         /* 0 = the SF of the uplink answered */
     uint32_t downlink_freq_hz;
     int8_t downlink_power_dBm;
+    enum config_clock station_clock;        /* which clock acks' station_time follows */
 
     /* Command line only. */
     char config_path[CONFIG_PATH_MAX];      /* "" = no file */

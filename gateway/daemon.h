@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "feed.h"
+#include "log.h"
 #include "modemlink.h"
 #include "spool.h"
 #include "station.h"
@@ -31,8 +32,11 @@
 
 #define DAEMON_MAX_DEVICES 4096
 #define DAEMON_STATUS_PERIOD_MS 2000
+/* A message that repeats (a failing link) is logged at most this often. */
+#define DAEMON_REPEAT_LOG_MS 60000
+#define DAEMON_UPSTREAM_EVENTS 9 /* UPSTREAM_EV_* are 1..8 */
 /* Rejection reasons: proto_err codes by -code, then station's own. */
-#define DAEMON_REASONS (PROTO_ERR_COUNT + 3)
+#define DAEMON_REASONS (PROTO_ERR_COUNT + 4)
 
 struct daemon_device {           /* the operator's view of one handheld */
     int64_t last_seen_ms;        /* Unix ms of its last authentic frame, 0 = never */
@@ -40,6 +44,16 @@ struct daemon_device {           /* the operator's view of one handheld */
     int8_t snr_qdB;
     uint32_t last_counter;
     uint64_t frames, records, duplicates;
+};
+
+/* A device with frames in the open transaction: what it earns once the
+ * transaction commits (one ack for all its frames, their counts). */
+struct daemon_batch_dev {
+    size_t index;                /* into devs and view */
+    uint64_t rx_time_ms;         /* of its latest uplink in the batch: the ack answers it */
+    int64_t read_ms;             /* the gateway's clock when that uplink was read */
+    uint8_t sf;
+    uint64_t records, duplicates;
 };
 
 struct daemon_pending_ack {
@@ -57,10 +71,17 @@ struct daemon {
     struct upstream *up;
     struct feed *feed;
 
+    int opened;                  /* daemon_open finished */
+    enum station_clock clock;    /* which clock station_time follows (§6.2) */
     int in_txn;                  /* a spool transaction is open this wake-up */
-    int intake_stopped;          /* disk full: not storing, not acking */
+    int intake_stopped;          /* disk full or a failed write: not storing, not acking */
     char intake_reason[256];
     int64_t intake_logged_ms;
+    int resync_needed;           /* in-memory state may differ from the spool: no acks */
+    struct daemon_batch_dev *batch; /* devices with frames in the open transaction */
+    size_t nbatch;
+    size_t *batch_slot;          /* per device: 1 + its index in batch, 0 = none */
+    uint64_t batch_frames;       /* authentic frames in the open transaction */
     struct daemon_pending_ack *acks;
     size_t nacks, acks_cap;
     struct {                     /* records stored in this transaction, for the feed */
@@ -71,6 +92,13 @@ struct daemon {
     size_t nfresh;
 
     uint64_t rx_frames, accepted, duplicates, acks_sent, acks_skipped, not_stored;
+    uint64_t acks_batched;       /* uplinks answered by the one ack of their batch */
+    uint64_t spool_failures;     /* transactions rolled back after a spool error */
+    uint64_t modem_clock_off;    /* RX stamped beyond the tolerance from our clock */
+    int64_t modem_offset_ms;     /* of the last stamped RX: modem minus gateway clock */
+    int64_t clock_logged_ms;
+    struct log_limit upstream_limit[DAEMON_UPSTREAM_EVENTS];
+    uint64_t acks_future;        /* acks carrying a persisted station_time ahead of our clock */
     uint64_t rejected[DAEMON_REASONS];
     int modem_was_up, collector_was_up;
     int64_t started_ms, status_written_ms, backlog_logged_ms;

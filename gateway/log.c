@@ -189,3 +189,15 @@ void log_fill(char *err, size_t errlen, const char *fmt, ...)
     errbuf_vsay(err, errlen, fmt, ap); /* keeps errno as it was */
     va_end(ap);
 }
+
+int log_limit_pass(struct log_limit *l, int64_t now_ms, int64_t period_ms, uint64_t *held_back)
+{
+    if (l->last_ms && now_ms - l->last_ms < period_ms) {
+        l->held++;
+        return 0;
+    }
+    *held_back = l->held;
+    l->held = 0;
+    l->last_ms = now_ms ? now_ms : 1;
+    return 1;
+}

@@ -21,6 +21,7 @@
 #define LOFTE_GW_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level {
     LOG_LEVEL_ERROR = 3,    /* = syslog LOG_ERR: the prefix is "<3>" */
@@ -79,6 +80,18 @@ void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
  * module reports failures this way, as one sentence the daemon then logs.
  * Lives here so the modules share one definition of "a message for the
  * operator". */
+/* Rate limit for a message that can repeat quickly (a link that fails on
+ * every retry): the first one passes, repeats within period_ms of the last
+ * one that passed are counted instead, and the next one to pass says how
+ * many were held back. Zero-initialise one per message kind. */
+struct log_limit {
+    int64_t last_ms;         /* when one last passed; 0 = never */
+    uint64_t held;           /* held back since */
+};
+
+/* 1: log it now (*held_back = how many were held back before it); 0: hold. */
+int log_limit_pass(struct log_limit *l, int64_t now_ms, int64_t period_ms, uint64_t *held_back);
+
 void log_fill(char *err, size_t errlen, const char *fmt, ...) LOG_PRINTF(3, 4);
 
 #endif

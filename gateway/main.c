@@ -20,6 +20,14 @@
 
 #define STATUS_STALE_S 10 /* the daemon rewrites status every 2 s */
 
+/* `lofte-gateway status` exit codes (gateway/README.md). 2 is taken by a
+ * bad command line. */
+enum {
+    STATUS_OK = 0,          /* running, modem and collector up, taking records */
+    STATUS_NOT_RUNNING = 1, /* no status file, or one older than STATUS_STALE_S */
+    STATUS_DEGRADED = 3     /* running, but a link is down or intake stopped */
+};
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -43,15 +51,26 @@ static void print_port(void *ctx, const struct port_info *p)
     printf("\n");
 }
 
+/* A `"key": false` in status.json (the daemon writes each key once). */
+static int json_false(const char *json, const char *key)
+{
+    const char *p = strstr(json, key);
+    return p && strncmp(p + strlen(key), ": false", 7) == 0;
+}
+
 /* `status`: print what the running daemon last wrote, and say so when it
- * is stale (the daemon is not running, or is stuck). */
+ * is stale (the daemon is not running, or is stuck). Exit codes, for
+ * monitoring: STATUS_OK, STATUS_NOT_RUNNING (no status, or a stale one),
+ * STATUS_DEGRADED (running, but the modem or the collector link is down, or
+ * intake stopped). */
 static int show_status(const char *dir)
 {
-    char path[4200], buf[4096];
+    char path[4200], buf[4096], json[65536];
     struct stat st;
     FILE *f;
     size_t n;
     long age;
+    int degraded = 0;
     snprintf(path, sizeof path, "%s/status.txt", dir);
     f = fopen(path, "r");
     if (!f || fstat(fileno(f), &st) != 0) {
@@ -59,7 +78,7 @@ static int show_status(const char *dir)
                         "state_dir = %s?\n", dir, dir);
         if (f)
             fclose(f);
-        return 1;
+        return STATUS_NOT_RUNNING;
     }
     while ((n = fread(buf, 1, sizeof buf, f)) > 0)
         fwrite(buf, 1, n, stdout);
@@ -68,9 +87,27 @@ static int show_status(const char *dir)
     if (age > STATUS_STALE_S) {
         printf("\nWARNING: this status is %ld s old: the gateway is not running or is stuck.\n",
                age);
-        return 1;
+        return STATUS_NOT_RUNNING;
     }
-    return 0;
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    if ((f = fopen(path, "r")) != NULL) {
+        n = fread(json, 1, sizeof json - 1, f);
+        json[n] = 0;
+        fclose(f);
+        if (json_false(json, "\"up\"")) {
+            printf("\nWARNING: the modem link is down.\n");
+            degraded = 1;
+        }
+        if (json_false(json, "\"connected\"")) {
+            printf("\nWARNING: the collector is unreachable: records wait in the spool.\n");
+            degraded = 1;
+        }
+        if (strstr(json, "\"intake_stopped\": true")) {
+            printf("\nWARNING: intake is stopped: records are neither stored nor acked.\n");
+            degraded = 1;
+        }
+    }
+    return degraded ? STATUS_DEGRADED : STATUS_OK;
 }
 
 int main(int argc, char **argv)
@@ -95,10 +132,14 @@ int main(int argc, char **argv)
         return 0;
     }
     if (cfg.action == CONFIG_LIST_PORTS) {
-        if (port_list(print_port, NULL, err, sizeof err) != 0) {
+        /* port_list returns how many it listed: only a negative is an error */
+        int n = port_list(print_port, NULL, err, sizeof err);
+        if (n < 0) {
             fprintf(stderr, "lofte-gateway: %s\n", err);
             return 1;
         }
+        if (n == 0)
+            printf("no serial ports found\n");
         return 0;
     }
     log_set_level(cfg.log_level);
@@ -109,6 +150,9 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* A file size limit (ulimit -f, a quota-like cap) must fail the write
+     * -- the spool then stops intake and says why -- not kill the daemon. */
+    sigaction(SIGXFSZ, &sa, NULL);
 
     if (daemon_open(&d, &cfg, &stop_flag, err, sizeof err) != 0) {
         log_error("%s", err);

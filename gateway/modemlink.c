@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -50,8 +51,8 @@ static void open_failed(struct modemlink *ml, const char *why)
      * otherwise log every backoff period */
     if (strcmp(why, ml->last_open_err) != 0) {
         log_warn("modem port: %s; retrying every %d ms at most", why, PORT_RETRY_MAX_MS);
-        strncpy(ml->last_open_err, why, sizeof ml->last_open_err - 1);
-        ml->last_open_err[sizeof ml->last_open_err - 1] = 0;
+        /* a longer reason is cut: it only has to tell reasons apart */
+        snprintf(ml->last_open_err, sizeof ml->last_open_err, "%s", why);
     }
 }
 
@@ -134,6 +135,8 @@ static int deliver(struct modemlink *ml, const uint8_t *payload, size_t len, int
 
     if (r != PROTO_OK) {
         ml->stats.bad_messages[reason_slot(r)]++;
+        log_debug("modem message refused: %s (type %u, %zu bytes)", proto_errname(r),
+                  len > 1 ? payload[1] : 0u, len);
         return 0;
     }
     switch (msg.type) {
@@ -153,6 +156,7 @@ static int deliver(struct modemlink *ml, const uint8_t *payload, size_t len, int
         /* a TX coming back: our own output looped, or two gateways wired
          * together; never act on it */
         ml->stats.wrong_direction++;
+        log_debug("modem message refused: a TX from the modem's side (looped line?)");
         return 0;
     }
     ml->heard = 1;
@@ -175,6 +179,7 @@ static int feed(struct modemlink *ml, const uint8_t *buf, size_t n, int64_t now_
             continue;
         if (r < 0) {
             ml->stats.bad_frames[reason_slot(r)]++;
+            log_debug("serial frame refused: %s", proto_errname(r));
             continue;
         }
         ml->stats.frames_ok++;

@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* statvfs, clock_gettime, gmtime_r, fchmod, O_CLOEXEC */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errbuf.h"
 #include "proto_err.h"
@@ -32,6 +34,8 @@
 
 /* 'LOSP': set in every spool file so a stray database is never taken for one. */
 #define SPOOL_APPLICATION_ID 0x4C4F5350
+/* Bytes the WAL is truncated to after a checkpoint (PRAGMA journal_size_limit). */
+#define SPOOL_WAL_LIMIT "1048576"
 /* Bump, and add a migration in spool_schema(), when the schema changes. */
 #define SPOOL_SCHEMA_VERSION 1
 
@@ -45,6 +49,7 @@ enum {
     ST_DEL_INFLIGHT,
     ST_DEPTH,
     ST_OLDEST,
+    ST_SAVE_KEY,
     ST_COUNT
 };
 
@@ -59,7 +64,9 @@ static const char *const spool_sql[ST_COUNT] = {
         "INSERT INTO devices(device, ref, acked, last_ack_time, held) VALUES(?1, ?2, ?3, ?4, ?5)"
         " ON CONFLICT(device) DO UPDATE SET ref = excluded.ref, acked = excluded.acked,"
         " last_ack_time = excluded.last_ack_time, held = excluded.held",
-    [ST_LOAD_DEVS] = "SELECT device, ref, acked, last_ack_time, held FROM devices ORDER BY device",
+    [ST_LOAD_DEVS] =
+        "SELECT d.device, d.ref, d.acked, d.last_ack_time, d.held, k.key_check, k.reuse_floor"
+        " FROM devices d LEFT JOIN device_keys k ON k.device = d.device ORDER BY d.device",
     [ST_UNSENT] =
         "SELECT o.id, o.device, o.counter, o.record, o.rx_time_ms, o.freq_hz, o.rssi_dBm,"
         " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL"
@@ -70,6 +77,10 @@ static const char *const spool_sql[ST_COUNT] = {
     [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id = ?1",
     [ST_DEPTH] = "SELECT count(*) FROM outbox",
     [ST_OLDEST] = "SELECT min(spooled_at_ms) FROM outbox",
+    [ST_SAVE_KEY] =
+        "INSERT INTO device_keys(device, key_check, reuse_floor) VALUES(?1, ?2, ?3)"
+        " ON CONFLICT(device) DO UPDATE SET key_check = excluded.key_check,"
+        " reuse_floor = excluded.reuse_floor",
 };
 
 struct spool {
@@ -123,7 +134,8 @@ static int64_t spool_now_ms(void)
 
 
 /* SQLite reports a full disk as SQLITE_FULL, or, when the write that hit it
- * was the WAL's, sometimes as an I/O error with errno ENOSPC. Both must
+ * was the WAL's, sometimes as an I/O error with errno ENOSPC (EDQUOT for a
+ * quota, EFBIG for a file size limit, RLIMIT_FSIZE). All must
  * reach the gateway as SPOOL_ERR_FULL: one stops intake, the other would
  * look like a broken disk. */
 static int spool_code(sqlite3 *db, int rc)
@@ -131,7 +143,8 @@ static int spool_code(sqlite3 *db, int rc)
     if ((rc & 0xFF) == SQLITE_FULL)
         return SPOOL_ERR_FULL;
     if ((rc & 0xFF) == SQLITE_IOERR && (sqlite3_system_errno(db) == ENOSPC ||
-                                        sqlite3_system_errno(db) == EDQUOT))
+                                        sqlite3_system_errno(db) == EDQUOT ||
+                                        sqlite3_system_errno(db) == EFBIG))
         return SPOOL_ERR_FULL;
     return SPOOL_ERR_IO;
 }
@@ -229,6 +242,15 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
         s->opt.min_free_bytes = SPOOL_DEFAULT_MIN_FREE_BYTES;
         s->opt.max_bytes = 0;
     }
+    /* SQLite would create the file 0644 (umask permitting) and gives its
+     * -wal and -shm the database's mode: create it ourselves, 0640, so
+     * none of the three is world-readable. An empty file is a new database
+     * to SQLite. An existing file keeps the mode its owner gave it. */
+    {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        if (fd >= 0)
+            close(fd);
+    }
     rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         errbuf_say(err, errlen, "spool %s: cannot open: %s", path,
@@ -244,7 +266,19 @@ int spool_open(struct spool **out, const char *path, const struct spool_options 
     if ((rc = spool_exec(s, "PRAGMA journal_mode = WAL", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "PRAGMA synchronous = FULL", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "PRAGMA temp_store = MEMORY", err, errlen)) != SPOOL_OK ||
+        /* After each checkpoint that resets the WAL, cut the file back to
+         * this size: a WAL that grew during a backlog otherwise keeps its
+         * size for ever, and on a full disk that is the space the next
+         * commit needs. */
+        (rc = spool_exec(s, "PRAGMA journal_size_limit = " SPOOL_WAL_LIMIT, err, errlen)) !=
+            SPOOL_OK ||
         (rc = spool_schema(s, err, errlen)) != SPOOL_OK ||
+        /* Which key each device's state belongs to (station.h key_check):
+         * its own table, created by any gateway that knows it, ignored by
+         * one that does not, so it needs no schema version of its own. */
+        (rc = spool_exec(s, "CREATE TABLE IF NOT EXISTS device_keys("
+                            " device INTEGER PRIMARY KEY, key_check BLOB NOT NULL,"
+                            " reuse_floor INTEGER NOT NULL DEFAULT 0)", err, errlen)) != SPOOL_OK ||
         (rc = spool_exec(s, "CREATE TEMP TABLE inflight(id INTEGER PRIMARY KEY,"
                             " sent_at_ms INTEGER NOT NULL)", err, errlen)) != SPOOL_OK) {
         spool_close(s);
@@ -318,6 +352,10 @@ int spool_begin(struct spool *s, char *err, size_t errlen)
         errbuf_say(err, errlen, "spool %s: a transaction is already open", s->path);
         return SPOOL_ERR_TXN;
     }
+    /* A transaction SQLite still holds although ours ended (a ROLLBACK that
+     * failed after a write error) would make every BEGIN fail for ever. */
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     if ((rc = spool_check_space(s, err, errlen)) != SPOOL_OK)
         return rc;
     /* IMMEDIATE: take the write lock now, not at the first INSERT, so a busy
@@ -355,6 +393,11 @@ void spool_rollback(struct spool *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_txn = 0;
     s->txn_stored = 0;
+    /* Give back what the WAL took: after a full disk its frames are mostly
+     * checkpointed, and a WAL truncated to zero is room for the next
+     * commit (or for the deletes that shrink the outbox). Harmless when it
+     * cannot run. */
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 }
 
 int spool_row_fill(struct spool_row *row, uint32_t device, uint32_t counter,
@@ -438,6 +481,15 @@ int spool_save_device(struct spool *s, const struct station_device *d, char *err
     sqlite3_clear_bindings(q);
     if (rc != SQLITE_DONE)
         return spool_fail(s, rc, err, errlen, "cannot save device state");
+    q = s->st[ST_SAVE_KEY];
+    sqlite3_bind_int64(q, 1, d->device);
+    sqlite3_bind_blob(q, 2, d->key_check, (int)sizeof d->key_check, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, d->reuse_floor);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE)
+        return spool_fail(s, rc, err, errlen, "cannot save device key check");
     return SPOOL_OK;
 }
 
@@ -460,6 +512,11 @@ int spool_load_devices(struct spool *s, spool_device_fn fn, void *ctx, char *err
          * deduplicated by the outbox or the collector. */
         if (held && held_len == (int)sizeof d.held)
             memcpy(d.held, held, sizeof d.held);
+        /* no key check (state saved by an older gateway): all zero, and the
+         * caller cannot tell whether the key changed */
+        if (sqlite3_column_bytes(q, 5) == (int)sizeof d.key_check)
+            memcpy(d.key_check, sqlite3_column_blob(q, 5), sizeof d.key_check);
+        d.reuse_floor = (uint32_t)sqlite3_column_int64(q, 6);
         if ((ret = fn(ctx, &d)) != 0)
             break;
     }

@@ -130,8 +130,9 @@ int spool_row_fill(struct spool_row *row, uint32_t device, uint32_t counter,
  * be called outside a transaction (it then commits by itself). */
 int spool_put(struct spool *s, const struct spool_row *row, char *err, size_t errlen);
 
-/* Persist one device's counter state (never its key). Call it in the same
- * transaction as the spool_put that changed it. */
+/* Persist one device's counter state (never its key: its key check and
+ * reuse floor, station.h). Call it in the same transaction as the
+ * spool_put that changed it. */
 int spool_save_device(struct spool *s, const struct station_device *d, char *err, size_t errlen);
 
 /* Call fn for every persisted device state (key all zero: the key store

@@ -1,6 +1,8 @@
 /* station.c -- per-device counter state, duplicate detection and acks. */
 #include <string.h>
 
+#include <mbedtls/aes.h>
+
 #include "proto_err.h"
 #include "station.h"
 
@@ -10,6 +12,7 @@ const char *station_errname(int err)
     case STATION_ERR_UNKNOWN_DEVICE: return "unknown_device";
     case STATION_ERR_NOT_UPLINK: return "not_uplink";
     case STATION_ERR_FULL: return "device_table_full";
+    case STATION_ERR_REUSED: return "reused_pseudonym";
     default: return proto_errname(err);
     }
 }
@@ -20,6 +23,8 @@ const char *station_strerror(int err)
     case STATION_ERR_UNKNOWN_DEVICE: return "no key for this device pseudonym";
     case STATION_ERR_NOT_UPLINK: return "not an uplink frame";
     case STATION_ERR_FULL: return "device table is full";
+    case STATION_ERR_REUSED:
+        return "a re-keyed pseudonym sent a counter its earlier key already used";
     default: return proto_strerror(err);
     }
 }
@@ -52,6 +57,22 @@ struct station_device *station_find(struct station *st, uint32_t device)
     return (i < st->count && st->devs[i].device == device) ? &st->devs[i] : NULL;
 }
 
+void station_key_check(const uint8_t key[RADIO_KEY_LEN], uint8_t out[STATION_KEY_CHECK_LEN])
+{
+    /* A block no frame ever encrypts (CCM's blocks start with a flags byte
+     * of 0x01 or 0x59), so the value is no keystream or tag of any frame. */
+    static const uint8_t block[16] = "lofte key check";
+    uint8_t enc[16];
+    mbedtls_aes_context aes;
+    mbedtls_aes_init(&aes);
+    if (mbedtls_aes_setkey_enc(&aes, key, 8 * RADIO_KEY_LEN) != 0 ||
+        mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, block, enc) != 0)
+        memset(enc, 0, sizeof enc); /* cannot happen with a 128-bit key */
+    mbedtls_aes_free(&aes);
+    memcpy(out, enc, STATION_KEY_CHECK_LEN);
+    memset(enc, 0, sizeof enc);
+}
+
 int station_add_device(struct station *st, uint32_t device, const uint8_t key[RADIO_KEY_LEN])
 {
     size_t i = station_lower_bound(st, device);
@@ -68,7 +89,17 @@ int station_add_device(struct station *st, uint32_t device, const uint8_t key[RA
     memset(d, 0, sizeof *d);
     d->device = device;
     memcpy(d->key, key, RADIO_KEY_LEN);
+    station_key_check(key, d->key_check);
     return PROTO_OK;
+}
+
+void station_forget_state(struct station_device *d)
+{
+    d->ref = 0;
+    d->acked = 0;
+    d->last_ack_time = 0;
+    d->reuse_floor = 0;
+    memset(d->held, 0, sizeof d->held);
 }
 
 static int held_bit(const struct station_device *d, uint32_t c)
@@ -125,6 +156,8 @@ int station_open(struct station *st, const uint8_t *frame, size_t len,
     /* authentic from here on: only now may the frame move our state */
     if (c != c0)
         st->searched++;
+    if (c <= d->reuse_floor)
+        return STATION_ERR_REUSED; /* not stored, not acked: the device keeps it */
     if (c > d->ref)
         d->ref = c;
     *counter = c;
@@ -184,6 +217,62 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
 int64_t station_ack_second(int64_t rx_end_unix_ms)
 {
     return (rx_end_unix_ms + STATION_RX_DELAY_MS + 999) / 1000;
+}
+
+/* Division rounding towards +infinity / to nearest, for negative values too. */
+static int64_t div_ceil(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+static int64_t div_round(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
+
+int station_plan_ack(const struct station_device *d, uint64_t rx_time_ms, int64_t now_ms,
+                     enum station_clock clock, struct station_ack_plan *p)
+{
+    /* a stamp past year 292 million is no time at all: placed by our clock */
+    int sane = rx_time_ms && rx_time_ms < (uint64_t)INT64_MAX / 4;
+    int64_t end = sane ? (int64_t)rx_time_ms : now_ms;         /* modem clock */
+    int64_t tm = div_ceil(end + STATION_RX_DELAY_MS, 1000);   /* modem second of the start */
+    int64_t skew = 0, t, last = (int64_t)d->last_ack_time + LOFTE_EPOCH_UNIX;
+
+    memset(p, 0, sizeof *p);
+    if (sane)
+        p->modem_offset_ms = (int64_t)rx_time_ms - now_ms;
+    else if (rx_time_ms && clock == STATION_CLOCK_SYSTEM)
+        p->modem_clock_off = 1;
+    if (clock == STATION_CLOCK_SYSTEM && (p->modem_offset_ms > STATION_MODEM_CLOCK_TOLERANCE_MS ||
+                                          p->modem_offset_ms < -STATION_MODEM_CLOCK_TOLERANCE_MS)) {
+        p->modem_clock_off = 1;
+        skew = div_round(p->modem_offset_ms, 1000);
+    }
+    t = tm - skew; /* the same instant, by the clock that is authoritative */
+    if (t > last) {
+        p->station_s = t;
+        p->tx_at_ms = (uint64_t)(tm * 1000);
+        return STATION_ACK_SEND;
+    }
+    /* The nonce needs last + 1. Later in the same listening window is fine. */
+    p->station_s = last + 1;
+    if ((last + 1 + skew) * 1000 < end + STATION_LISTEN_MS) {
+        p->tx_at_ms = (uint64_t)((last + 1 + skew) * 1000);
+        return STATION_ACK_SEND;
+    }
+    /* An ack this clock could have sent starts at most a listening window
+     * after it was planned; a last time further ahead came from a wrong
+     * clock (an old modem-clock ack). Waiting for our clock to catch up
+     * would withhold every ack for as long: send in time, with last + 1. */
+    if (clock == STATION_CLOCK_MODEM)
+        now_ms = end; /* the modem's clock is the station's clock then */
+    if (last + 1 > div_ceil(now_ms + STATION_LISTEN_MS, 1000) + 1) {
+        p->future = 1;
+        p->tx_at_ms = (uint64_t)(tm * 1000);
+        return STATION_ACK_SEND;
+    }
+    return STATION_ACK_SKIP;
 }
 
 int station_make_ack(const struct station *st, struct station_device *d, int64_t start_unix_s,

@@ -34,6 +34,8 @@
 /* The ack starts this long after the uplink ends (docs/protocol.md §3.1). */
 #define STATION_RX_DELAY_MS 1000
 
+#define STATION_KEY_CHECK_LEN 8
+
 enum station_verdict {
     STATION_NEW = 1,         /* authentic, not yet held: store it */
     STATION_DUPLICATE = 2    /* authentic, already held: acknowledge again */
@@ -42,7 +44,8 @@ enum station_verdict {
 enum station_err {
     STATION_ERR_UNKNOWN_DEVICE = -100,  /* no key for this pseudonym */
     STATION_ERR_NOT_UPLINK = -101,      /* an ack or other frame type on the uplink */
-    STATION_ERR_FULL = -102             /* device table full */
+    STATION_ERR_FULL = -102,            /* device table full */
+    STATION_ERR_REUSED = -103           /* a re-keyed pseudonym's counter its old key used */
     /* and every proto_err: truncated, bad_tag, ... */
 };
 
@@ -56,6 +59,15 @@ struct station_device {
     uint32_t acked;               /* every counter <= acked is held */
     uint32_t last_ack_time;       /* station_time of our last ack to it */
     uint8_t held[STATION_WINDOW / 8]; /* bit (c % WINDOW) for acked < c <= acked + WINDOW */
+    /* Which key the state belongs to: AES-128 under the key of a fixed
+     * block, first 8 bytes (a key check value: names the key, reveals
+     * nothing of it). Persisted with the state, so a pseudonym re-keyed in
+     * the key file is noticed at the next start. */
+    uint8_t key_check[STATION_KEY_CHECK_LEN];
+    /* Counters <= this were used under an earlier key of this pseudonym:
+     * the collector may hold records under them, so the current key may
+     * not use them (STATION_ERR_REUSED). 0 for a pseudonym never re-keyed. */
+    uint32_t reuse_floor;
 };
 
 struct station {
@@ -71,9 +83,18 @@ struct station {
 
 void station_init(struct station *st, uint16_t id, struct station_device *storage, size_t cap);
 
-/* Add or replace a device's key; its counter state starts empty. */
+/* The key check value of a key (struct station_device.key_check). */
+void station_key_check(const uint8_t key[RADIO_KEY_LEN], uint8_t out[STATION_KEY_CHECK_LEN]);
+
+/* Add or replace a device's key (and its key check); its counter state
+ * starts empty. */
 int station_add_device(struct station *st, uint32_t device, const uint8_t key[RADIO_KEY_LEN]);
 struct station_device *station_find(struct station *st, uint32_t device);
+
+/* Forget a device's counter state (ref, acked, held, last ack time), keep
+ * its key: what a device the spool has never committed state for must look
+ * like after a failed transaction. */
+void station_forget_state(struct station_device *d);
 
 /* Verify and decrypt an uplink. On success returns STATION_NEW or
  * STATION_DUPLICATE and fills *dev, *counter and *rec; on failure returns a
@@ -100,9 +121,56 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
 
 /* When to send the ack to an uplink that ended at rx_end_unix_ms: the first
  * whole second at least the RX delay (1 s) later, so that station_time, the
- * second the ack starts, is exact and the device's clock with it (§6.2).
- * Pass the result, in seconds, to station_make_ack. */
+ * second the ack starts, is exact and the device's clock with it (§6.2). */
 int64_t station_ack_second(int64_t rx_end_unix_ms);
+
+/* The downlink's fixed radio parameters (§3.1): whatever bandwidth the
+ * uplink used, handhelds listen for acks at 125 kHz. */
+#define STATION_DOWNLINK_BW_KHZ 125
+
+/* The modem's clock may differ from the gateway's by this much before it is
+ * called wrong (§6.2): serial latency and the time the gateway takes to read
+ * a burst are well below it, a modem without time sync is far beyond it. */
+#define STATION_MODEM_CLOCK_TOLERANCE_MS 2000
+
+/* The device listens for its ack until this long after its uplink ended
+ * (plus the ack's time on air); an ack must start before (§3.1). */
+#define STATION_LISTEN_MS 3000
+
+enum station_clock {
+    STATION_CLOCK_SYSTEM = 0, /* station_time from the gateway's own clock (deployed) */
+    STATION_CLOCK_MODEM = 1   /* from the modem's rx_time_ms: simulations and replays only */
+};
+
+/* What station_plan_ack decided, and what it noticed. */
+struct station_ack_plan {
+    int64_t station_s;    /* Unix second the ack says it starts at (station_time) */
+    uint64_t tx_at_ms;    /* when the modem is to start it, on the modem's clock */
+    int64_t modem_offset_ms; /* rx_time_ms minus the gateway's clock (0 if unknown) */
+    int modem_clock_off;  /* |offset| > tolerance: the modem's clock is wrong */
+    int future;           /* the last station_time is ahead of this clock (§6.3) */
+};
+
+enum station_ack_decision {
+    STATION_ACK_SEND = 1,
+    STATION_ACK_SKIP = 0  /* no station_time left inside the uplink's listening window */
+};
+
+/* Plan the ack to an uplink the modem says ended at rx_time_ms (its clock,
+ * 0 = unknown), read when the gateway's clock said now_ms (§6.1, §6.2):
+ *   - the modem's clock only places the ack in time: it starts on the first
+ *     whole modem second at least 1 s after the uplink ended;
+ *   - station_time is that instant by the gateway's clock; when the modem's
+ *     clock is off by more than the tolerance, the difference (rounded to
+ *     whole seconds) is taken out, so a wrong modem clock never reaches a
+ *     device; with STATION_CLOCK_MODEM the modem's clock is taken as is;
+ *   - station_time must exceed the device's last one: if that pushes the ack
+ *     past the device's listening window it is skipped, unless the last one
+ *     is ahead of the gateway's clock altogether (persisted from a wrong
+ *     clock): then the ack still goes out in time, with last + 1, so that
+ *     no nonce repeats and no ack is withheld (plan->future is set). */
+int station_plan_ack(const struct station_device *d, uint64_t rx_time_ms, int64_t now_ms,
+                     enum station_clock clock, struct station_ack_plan *plan);
 
 /* Seal an ack for this device carrying its cumulative counter and the
  * second it will start (Unix seconds); station_time is kept strictly

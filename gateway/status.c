@@ -36,12 +36,21 @@ static void fmt_age(char *out, size_t cap, int64_t ms)
         snprintf(out, cap, "%lldd", (long long)(ms / 86400000));
 }
 
+/* The temporary file is created, never opened: O_EXCL fails on anything
+ * already there and O_NOFOLLOW on a symlink, so a link planted under the
+ * temporary name cannot make the daemon write (or truncate) its target.
+ * A leftover (a crash between create and rename, or such a link) is
+ * removed -- unlink removes a link itself, not what it points to -- and
+ * the create tried once more. 0640: the service's group may read it. */
 static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t cap)
 {
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     int fd;
     FILE *f;
     snprintf(tmp, cap, "%s/.%s.tmp", dir, name);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    fd = open(tmp, flags, 0640);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, flags, 0640);
     if (fd < 0)
         return NULL;
     f = fdopen(fd, "w");
@@ -62,6 +71,26 @@ static int publish(FILE *f, const char *tmp, const char *dir, const char *name)
     return rename(tmp, path);
 }
 
+/* The port's first open is not a reopen. */
+static uint64_t reopens(const struct modemlink_stats *ms)
+{
+    return ms->opens > 1 ? ms->opens - 1 : 0;
+}
+
+/* Nonzero slots of a per-reason table as "name": n pairs (slot i is -proto_err). */
+static void json_reasons(FILE *f, const uint64_t *slots)
+{
+    size_t i;
+    int first = 1;
+    for (i = 1; i < PROTO_ERR_COUNT; i++) {
+        if (!slots[i])
+            continue;
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", proto_errname(-(int)i),
+                (unsigned long long)slots[i]);
+        first = 0;
+    }
+}
+
 static void write_json(struct daemon *d, FILE *f, int64_t now)
 {
     const struct modemlink_stats *ms = modemlink_stats(&d->ml);
@@ -69,27 +98,34 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
     struct modem_status st;
     int64_t st_age = -1;
     size_t i;
-    int first = 1;
+    int first = 1, have_st;
 
     fprintf(f, "{\n  \"time_ms\": %lld,\n  \"uptime_s\": %lld,\n  \"station_id\": %u,\n",
             (long long)now, (long long)((now - d->started_ms) / 1000), d->cfg.station_id);
-    modemlink_last_status(&d->ml, now, &st, &st_age);
+    have_st = modemlink_last_status(&d->ml, now, &st, &st_age) == 0;
     fprintf(f,
             "  \"modem\": {\"port\": \"%s\", \"open\": %s, \"up\": %s, \"last_status_age_ms\": "
-            "%lld, \"frames_ok\": %llu, \"rx\": %llu, \"reopens\": %llu, \"hangups\": %llu, "
-            "\"bad_frames\": {",
+            "%lld, \"frames_ok\": %llu, \"rx\": %llu, \"opens\": %llu, \"reopens\": %llu, "
+            "\"hangups\": %llu, \"bad_frames\": {",
             d->cfg.port, modemlink_is_open(&d->ml) ? "true" : "false",
             modemlink_is_up(&d->ml, now) ? "true" : "false", (long long)st_age,
             (unsigned long long)ms->frames_ok, (unsigned long long)ms->rx,
-            (unsigned long long)ms->opens, (unsigned long long)ms->hangups);
-    for (i = 1; i < PROTO_ERR_COUNT; i++) {
-        if (!ms->bad_frames[i])
-            continue;
-        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", proto_errname(-(int)i),
-                (unsigned long long)ms->bad_frames[i]);
-        first = 0;
-    }
-    fprintf(f, "}},\n");
+            (unsigned long long)ms->opens, (unsigned long long)reopens(ms),
+            (unsigned long long)ms->hangups);
+    json_reasons(f, ms->bad_frames);
+    fprintf(f, "}, \"bad_messages\": {");
+    json_reasons(f, ms->bad_messages);
+    fprintf(f, "}, \"wrong_direction\": %llu, \"clock_off\": %llu, \"clock_offset_ms\": %lld, "
+               "\"last_status\": ",
+            (unsigned long long)ms->wrong_direction, (unsigned long long)d->modem_clock_off,
+            (long long)d->modem_offset_ms);
+    if (have_st)
+        fprintf(f, "{\"uptime_s\": %u, \"rx_frames\": %u, \"rx_crc_errors\": %u, "
+                   "\"tx_frames\": %u}",
+                st.uptime_s, st.rx_frames, st.rx_crc_errors, st.tx_frames);
+    else
+        fprintf(f, "null");
+    fprintf(f, "},\n");
     fprintf(f,
             "  \"collector\": {\"endpoint\": \"%s\", \"connected\": %s, \"rows_delivered\": %llu, "
             "\"rows_resent\": %llu, \"auth_failures\": %llu},\n",
@@ -103,10 +139,14 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
             d->intake_stopped ? "true" : "false", d->intake_stopped ? d->intake_reason : "");
     fprintf(f,
             "  \"frames\": {\"received\": %llu, \"stored\": %llu, \"duplicates\": %llu, "
-            "\"acks_sent\": %llu, \"acks_skipped\": %llu, \"not_stored\": %llu, \"rejected\": {",
+            "\"acks_sent\": %llu, \"acks_skipped\": %llu, \"acks_batched\": %llu, "
+            "\"acks_future\": %llu, \"not_stored\": %llu, \"spool_failures\": %llu, "
+            "\"rejected\": {",
             (unsigned long long)d->rx_frames, (unsigned long long)d->accepted,
             (unsigned long long)d->duplicates, (unsigned long long)d->acks_sent,
-            (unsigned long long)d->acks_skipped, (unsigned long long)d->not_stored);
+            (unsigned long long)d->acks_skipped, (unsigned long long)d->acks_batched,
+            (unsigned long long)d->acks_future, (unsigned long long)d->not_stored,
+            (unsigned long long)d->spool_failures);
     first = 1;
     for (i = 0; i < DAEMON_REASONS; i++) {
         if (!d->rejected[i])
@@ -145,17 +185,30 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
     size_t i;
     time_t tt = (time_t)(now / 1000);
     struct tm tm;
-    int silent = 0, any = 0;
+    int silent = 0, any = 0, have_st;
 
     localtime_r(&tt, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     fprintf(f, "lofte gateway, station %u, at %s (up %llds)\n\n", d->cfg.station_id, when,
             (long long)((now - d->started_ms) / 1000));
-    modemlink_last_status(&d->ml, now, &st, &st_age);
+    have_st = modemlink_last_status(&d->ml, now, &st, &st_age) == 0;
     fmt_age(age, sizeof age, st_age);
-    fprintf(f, "modem      %-4s  %s, last STATUS %s ago, %llu frames, %llu reopens\n",
-            modemlink_is_up(&d->ml, now) ? "UP" : "DOWN", d->cfg.port, age,
-            (unsigned long long)ms->frames_ok, (unsigned long long)ms->opens);
+    fprintf(f, "modem      %-4s  %s, ", modemlink_is_up(&d->ml, now) ? "UP" : "DOWN", d->cfg.port);
+    if (have_st)
+        fprintf(f, "last STATUS %s ago (modem up %us, %u frames heard, %u CRC errors, %u sent)",
+                age, st.uptime_s, st.rx_frames, st.rx_crc_errors, st.tx_frames);
+    else
+        fprintf(f, "no STATUS received yet");
+    fprintf(f, ", %llu serial frames", (unsigned long long)ms->frames_ok);
+    if (reopens(ms))
+        fprintf(f, ", reopened %llu time%s", (unsigned long long)reopens(ms),
+                reopens(ms) == 1 ? "" : "s");
+    fprintf(f, "\n");
+    if (d->modem_clock_off)
+        fprintf(f, "           modem clock WRONG on %llu reception%s (more than %d ms off the "
+                   "gateway's; last RX %+lld ms); acks carry the gateway's time\n",
+                (unsigned long long)d->modem_clock_off, d->modem_clock_off == 1 ? "" : "s",
+                STATION_MODEM_CLOCK_TOLERANCE_MS, (long long)d->modem_offset_ms);
     fprintf(f, "collector  %-4s  %s, %llu records delivered\n", us->connected ? "UP" : "DOWN",
             d->cfg.collector, (unsigned long long)us->rows_delivered);
     fmt_age(age, sizeof age, oldest);
@@ -177,6 +230,16 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
                     (unsigned long long)ms->bad_frames[i]);
             any = 1;
         }
+    for (i = 1; i < PROTO_ERR_COUNT; i++)
+        if (ms->bad_messages[i]) {
+            fprintf(f, " modem_%s %llu", proto_errname(-(int)i),
+                    (unsigned long long)ms->bad_messages[i]);
+            any = 1;
+        }
+    if (ms->wrong_direction) {
+        fprintf(f, " modem_wrong_direction %llu", (unsigned long long)ms->wrong_direction);
+        any = 1;
+    }
     fprintf(f, "%s\n", any ? "" : " none");
     fprintf(f, "counters   %llu learnt by the search above the window (%llu extra tag checks)\n\n",
             (unsigned long long)d->st.searched, (unsigned long long)d->st.search_tries);

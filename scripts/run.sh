@@ -68,6 +68,7 @@ echo "lofte demo: gateway on the simulator's modem (status: demo/gateway/status.
     --spool "$D/gateway/spool.db" --collector "tcp://127.0.0.1:$PORT" \
     --collector-public-key "$(pub "$D/collector.pub")" \
     --secret-key-file "$D/gateway/gateway.key" --state-dir "$D/gateway" \
+    --station-clock modem \
     --log-level warn 2>"$D/gateway.log" &
 pids="$pids $!"
 

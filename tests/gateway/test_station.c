@@ -455,3 +455,99 @@ Test(station, answers_the_rx_vector_with_the_documented_ack)
     cr_assert_eq(sent - LOFTE_EPOCH_UNIX, VEC_RX_ACK_TIME);
     assert_bytes_hex(frame, n, VEC_RX_ACK);
 }
+
+/* --- whose clock the ack carries (§6.2) ------------------------------------ */
+
+#define NOW_MS 1726345801234LL /* the gateway's clock when it read the RX */
+
+Test(station, takes_station_time_from_the_gateway_clock_when_the_modem_is_an_hour_ahead)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 50 + 3600 * 1000LL);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SEND);
+    cr_assert(p.modem_clock_off);
+    cr_assert_eq(p.modem_offset_ms, 3600 * 1000LL - 50);
+    /* the ack starts on the modem's clock, 1..2 s after the uplink ... */
+    cr_assert_eq(p.tx_at_ms % 1000, 0);
+    cr_assert(p.tx_at_ms >= rx + 1000 && p.tx_at_ms < rx + 2000);
+    /* ... and says the time of that instant by the gateway's clock */
+    cr_assert_eq(p.station_s, (int64_t)p.tx_at_ms / 1000 - 3600);
+    cr_assert(p.station_s * 1000 >= NOW_MS && p.station_s * 1000 < NOW_MS + 3000);
+}
+
+Test(station, never_dates_an_ack_a_year_back_from_a_modem_clock_a_year_behind)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 365 * 86400 * 1000LL);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SEND);
+    cr_assert(p.modem_clock_off);
+    cr_assert(p.station_s * 1000 >= NOW_MS && p.station_s * 1000 < NOW_MS + 3000);
+}
+
+Test(station, follows_a_modem_clock_that_agrees_within_the_tolerance)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 300);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SEND);
+    cr_assert_not(p.modem_clock_off);
+    cr_assert_eq(p.tx_at_ms, (uint64_t)station_ack_second((int64_t)rx) * 1000u);
+    cr_assert_eq(p.station_s, station_ack_second((int64_t)rx));
+}
+
+Test(station, a_simulation_may_take_the_modem_clock_as_the_station_clock)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 2 * 365 * 86400 * 1000LL);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_MODEM, &p), STATION_ACK_SEND);
+    cr_assert_not(p.modem_clock_off);
+    cr_assert_eq(p.station_s, station_ack_second((int64_t)rx));
+}
+
+Test(station, moves_a_second_ack_later_inside_the_same_listening_window)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 300);
+    d->last_ack_time = (uint32_t)(station_ack_second((int64_t)rx) - LOFTE_EPOCH_UNIX);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SEND);
+    cr_assert_eq(p.station_s, station_ack_second((int64_t)rx) + 1);
+    cr_assert_eq(p.tx_at_ms, (uint64_t)p.station_s * 1000u);
+    cr_assert(p.tx_at_ms < rx + STATION_LISTEN_MS);
+}
+
+Test(station, skips_an_ack_only_when_no_second_is_left_in_the_listening_window)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 300);
+    d->last_ack_time = (uint32_t)(station_ack_second((int64_t)rx) + 1 - LOFTE_EPOCH_UNIX);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SKIP);
+}
+
+Test(station, keeps_acking_a_device_whose_last_ack_time_was_persisted_ten_years_ahead)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    uint64_t rx = (uint64_t)(NOW_MS - 300);
+    d->last_ack_time = (uint32_t)(NOW_MS / 1000 + 10 * 365 * 86400LL - LOFTE_EPOCH_UNIX);
+    cr_assert_eq(station_plan_ack(d, rx, NOW_MS, STATION_CLOCK_SYSTEM, &p), STATION_ACK_SEND);
+    cr_assert(p.future);
+    /* the nonce stays fresh, the ack still starts in the device's window */
+    cr_assert_eq(p.station_s, (int64_t)d->last_ack_time + LOFTE_EPOCH_UNIX + 1);
+    cr_assert_eq(p.tx_at_ms, (uint64_t)station_ack_second((int64_t)rx) * 1000u);
+}
+
+Test(station, places_an_ack_by_its_own_clock_when_the_modem_stamp_is_absurd)
+{
+    struct station_device *d = station_find(&st, DEV);
+    struct station_ack_plan p;
+    cr_assert_eq(station_plan_ack(d, UINT64_MAX, NOW_MS, STATION_CLOCK_SYSTEM, &p),
+                 STATION_ACK_SEND);
+    cr_assert(p.modem_clock_off);
+    cr_assert_eq(p.station_s, station_ack_second(NOW_MS));
+    cr_assert_eq(p.tx_at_ms, (uint64_t)station_ack_second(NOW_MS) * 1000u);
+}

@@ -130,3 +130,17 @@ Test(log, fill_writes_a_caller_buffer_and_keeps_errno)
     log_fill(NULL, 0, "nowhere"); /* allowed: the caller did not want it */
     cr_assert_eq(errno, EIO);
 }
+
+Test(log, a_limited_message_repeated_27_times_in_8_seconds_is_logged_once_then_summed)
+{
+    struct log_limit l = {0, 0};
+    uint64_t held = 99;
+    int i, passed = 0;
+    for (i = 0; i < 27; i++)
+        passed += log_limit_pass(&l, 1000 + i * 300, 60000, &held);
+    cr_assert_eq(passed, 1);
+    cr_assert_eq(held, 0); /* the first one had nothing held back */
+    cr_assert(log_limit_pass(&l, 1000 + 60000, 60000, &held));
+    cr_assert_eq(held, 26, "the next one says how many were held: %llu", (unsigned long long)held);
+    cr_assert_not(log_limit_pass(&l, 1000 + 60001, 60000, &held));
+}

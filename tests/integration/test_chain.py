@@ -104,7 +104,9 @@ class Chain:
             "--collector", "tcp://127.0.0.1:%d" % self.port,
             "--collector-public-key", public_key(self.path("collector.pub")),
             "--secret-key-file", self.path("gw%d.key" % i), "--state-dir", state,
-            "--disk-min-free-mb", "1"])
+            "--disk-min-free-mb", "1",
+            # the simulator's modems run on simulated (past, accelerated) time
+            "--station-clock", "modem"])
 
     def status(self, i):
         try:

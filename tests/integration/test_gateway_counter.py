@@ -86,16 +86,23 @@ def main():
 
         # The device: boot heartbeat (nothing queued), then two records.
         modem.send(gf.rx_wire(ref.seal_uplink(gf.KEY, gf.DEVICE, FIRST,
-                                              heartbeat(minute, 0, 0)), now_ms))
+                                              heartbeat(minute, 0, 0)),
+                              int(time.time() * 1000)))
         acks = acks_in(modem, 3.0)
         check(len(acks) == 1 and acks[0]["acked"] == FIRST,
               "a fresh station acks a heartbeat at counter 70000 (%s)" % acks)
+        # A handheld sends its next frame after its 3 s ack window, and the
+        # gateway's clock dates the acks (§6.2): space the frames as it would.
+        time.sleep(3.0)
         for i, c in enumerate((FIRST + 1, FIRST + 2)):
+            # stamped by a modem whose clock agrees with the gateway's
+            # (docs/protocol.md §6.2: the gateway's clock is the station's)
             modem.send(gf.rx_wire(ref.seal_uplink(gf.KEY, gf.DEVICE, c, gf.record(minute)),
-                                  now_ms + 3000 * (i + 1)))
+                                  int(time.time() * 1000)))
             acks = acks_in(modem, 3.0)
             check(len(acks) == 1 and acks[0]["acked"] == c,
                   "record %d is stored and acked (%s)" % (c, acks))
+            time.sleep(3.0)
 
         time.sleep(2.5)  # the status file is rewritten every 2 s
         st = gf.status(state)

@@ -1,6 +1,7 @@
 /* test_spool.c -- the gateway's durable outbox on a real SQLite file. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw, kill */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "linkutil.h"
@@ -336,4 +337,47 @@ Test(spool, refuses_a_database_that_is_not_a_spool)
     sqlite3_close(h);
     cr_assert_eq(spool_open(&s, tpath("other.db"), NULL, err, sizeof err), SPOOL_ERR_OPEN);
     cr_assert_null(s);
+}
+
+Test(spool, creates_its_database_wal_and_shm_readable_by_no_one_but_owner_and_group)
+{
+    const char *names[] = {"spool.db", "spool.db-wal", "spool.db-shm"};
+    struct spool *s = open_spool(NULL);
+    struct stat st;
+    size_t i;
+    mode_t old = umask(022); /* the usual umask: it would let SQLite's 0644 through */
+    cr_assert_eq(put_one(s, 1), SPOOL_NEW);
+    for (i = 0; i < 3; i++) {
+        cr_assert_eq(stat(tpath(names[i]), &st), 0, "%s", names[i]);
+        cr_assert_eq(st.st_mode & 0007, 0, "%s is mode %o", names[i], (unsigned)(st.st_mode & 0777));
+        cr_assert_eq(st.st_mode & 0020, 0, "%s is group-writable", names[i]);
+    }
+    umask(old);
+    spool_close(s);
+}
+
+Test(spool, gives_the_space_of_a_grown_wal_back_after_a_failed_transaction)
+{
+    struct spool *s = open_spool(NULL);
+    char err[256];
+    struct stat st;
+    uint32_t c;
+    /* a backlog of separate commits grows the WAL to megabytes; on a full
+     * disk that is the space the next commit (or the deletes that would
+     * shrink the outbox) needs */
+    for (c = 1; c <= 1500; c++)
+        cr_assert_eq(put_one(s, c), SPOOL_NEW);
+    cr_assert_eq(stat(tpath("spool.db-wal"), &st), 0);
+    cr_assert_gt(st.st_size, 1000000);
+    cr_assert_eq(spool_begin(s, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(put_one(s, 4000), SPOOL_NEW);
+    spool_rollback(s); /* what the gateway does after any failure */
+    cr_assert_eq(stat(tpath("spool.db-wal"), &st), 0);
+    cr_assert_eq(st.st_size, 0, "the WAL kept %lld bytes", (long long)st.st_size);
+    cr_assert_eq(spool_depth(s), 1500);
+    /* and the spool takes records again */
+    cr_assert_eq(spool_begin(s, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(put_one(s, 4000), SPOOL_NEW);
+    cr_assert_eq(spool_commit(s, err, sizeof err), SPOOL_OK, "%s", err);
+    spool_close(s);
 }
