@@ -18,7 +18,8 @@
  *     (dutycycle.h).
  *
  * Portable C99: no heap, no stdio, no OS; all state lives in struct handheld
- * (fixed size, about 45 KiB, most of it the queue's RAM index) and in flash,
+ * (fixed size, about 22 KiB, most of it the queue's RAM index of 16 bytes
+ * per record, outbox.h) and in flash,
  * reached through struct board.
  *
  * Flash map (pages of board->flash->page_size bytes):
@@ -142,6 +143,8 @@ struct handheld {
     struct handheld_heartbeat hb;
     uint64_t listen_until_ms;      /* board time; 0 when not listening */
     uint64_t last_uplink_ms;
+    uint64_t sched_base_ms;        /* board time the queue entries' due and
+                                      not_before count from (handheld.c) */
     int listening_after_hb;        /* the open window follows a heartbeat */
     int halted;                    /* a flash operation failed: do nothing until boot */
     struct handheld_stats stats;
