@@ -17,4 +17,5 @@ status=0
 ctest --output-on-failure -j "$(nproc)" "$@" > ctest.log 2>&1 || status=$?
 grep -h "Synthesis" Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/criterion: /' || true
 cat ctest.log
+"$OLDPWD/scripts/firmware.sh" || status=$?  # Cortex-M4 images, the QEMU run, sizes
 exit $status
