@@ -124,16 +124,16 @@ static void halt(struct handheld *h)
     h->halted = 1;
 }
 
-static int check_config(const struct handheld_config *cfg)
+/* dc is scratch (a whole struct dutycycle is 2.6 KiB: not for the stack). */
+static int check_config(const struct handheld_config *cfg, struct dutycycle *dc)
 {
-    struct dutycycle dc;
     uint32_t t = airtime_us(cfg->uplink.sf, cfg->uplink.bw_kHz, HANDHELD_CODING_RATE,
                             RADIO_UPLINK_MAX_LEN);
     if (t == 0 || dutycycle_band_of(cfg->uplink.freq_hz) < 0 || cfg->retry_base_ms == 0 ||
         cfg->retry_max_ms < cfg->retry_base_ms)
         return HANDHELD_ERR_CONFIG;
-    dutycycle_init(&dc);
-    if (dutycycle_wait_ms(&dc, cfg->uplink.freq_hz, 0, t) < 0)
+    dutycycle_init(dc);
+    if (dutycycle_wait_ms(dc, cfg->uplink.freq_hz, 0, t) < 0)
         return HANDHELD_ERR_CONFIG;
     return HANDHELD_OK;
 }
@@ -206,8 +206,6 @@ static uint64_t hold_release_ms(const struct handheld *h, const struct outbox_en
     return boot_now;
 }
 
-int handheld_boot(struct handheld *h, const struct board *b, const struct handheld_config *cfg)
-{
 static uint64_t due_of(const struct handheld *h, const struct outbox_entry *e)
 {
     return e->due == SCHED_NEVER ? HANDHELD_NEVER : h->sched_base_ms + e->due;
@@ -275,6 +273,8 @@ static void rebase_schedule(struct handheld *h, uint64_t now)
     h->sched_base_ms += d_ms;
 }
 
+int handheld_boot(struct handheld *h, const struct board *b, const struct handheld_config *cfg)
+{
     size_t i;
     int err;
     uint64_t now;
@@ -285,7 +285,7 @@ static void rebase_schedule(struct handheld *h, uint64_t now)
         h->cfg = *cfg;
     else
         handheld_config_default(&h->cfg);
-    err = check_config(&h->cfg);
+    err = check_config(&h->cfg, &h->dc);  /* h->dc is set up again below */
     if (!err)
         err = check_layout(b);
     if (err) {
@@ -309,9 +309,9 @@ static void rebase_schedule(struct handheld *h, uint64_t now)
         return err == OUTBOX_ERR_LAYOUT ? HANDHELD_ERR_LAYOUT : HANDHELD_ERR_FLASH;
 
     now = now_ms(h);
+    h->sched_base_ms = now;
     devclock_init(&h->clock);
     dutycycle_init(&h->dc);
-    h->sched_base_ms = now;
     /* The budget was in RAM and is gone: assume the largest frame went out
      * just before the power-on, so a reboot loop cannot exceed the share. */
     dutycycle_assume(&h->dc, h->cfg.uplink.freq_hz, now, uplink_airtime_us(h, RADIO_UPLINK_MAX_LEN));
@@ -507,6 +507,7 @@ static void take_ack(struct handheld *h, uint64_t now, const uint8_t *buf, size_
     }
     h->stats.acks_accepted++;
     if (newer) {
+        int guessed = !h->clock.known;
         devclock_set(&h->clock, now, ack.station_time,
                      (uplink_airtime_us(h, RADIO_ACK_LEN) + 500u) / 1000u);
         for (i = 0; guessed && i < h->outbox.count; i++) {
@@ -526,7 +527,6 @@ static void take_ack(struct handheld *h, uint64_t now, const uint8_t *buf, size_
     }
     /* The heartbeat has done its work once the station holds it, or once a
      * fresh ack (one that could set the clock) answered it. */
-        int guessed = !h->clock.known;
     if (h->hb.pending &&
         (h->state.v.acked >= h->hb.counter || (newer && h->listening_after_hb)))
         h->hb.pending = 0;
@@ -565,6 +565,7 @@ uint64_t handheld_tick(struct handheld *h)
     if (h->halted)
         return HANDHELD_NEVER;
     now = now_ms(h);
+    rebase_schedule(h, now);
     while (!h->halted && (n = h->board->radio->receive(h->board->ctx, buf, sizeof buf, &meta)) > 0)
         take_ack(h, meta.end_ms <= now ? meta.end_ms : now, buf, n);
     if (h->halted)
@@ -583,7 +584,6 @@ uint64_t handheld_tick(struct handheld *h)
         make_heartbeat(h, now);
         if (h->halted)
             return HANDHELD_NEVER;
-    rebase_schedule(h, now);
     }
     if (!h->hb.pending)
         wake = min_u64(wake, idle_at);

@@ -726,6 +726,24 @@ static void bench_seal(void)
     qemu_board_puts(" of 20000 ok)\n");
 }
 
+/* --- 8. memory ------------------------------------------------------------- */
+
+extern uint32_t __data_start[], __bss_end[];
+
+/* Last, when every path above has run: the deepest stack they reached
+ * (handheld_boot, ack handling with mbedTLS, and the harness's frames on
+ * top) stays within 2 KiB, and data + bss + stack within the 32 KiB of
+ * RAM the firmware is allowed (docs/firmware.md). */
+static void memory(void)
+{
+    uint32_t used = (uint32_t)((uint8_t *)__bss_end - (uint8_t *)__data_start);
+    begin("memory: stack high-water under 2 KiB, data + bss + stack within 32 KiB");
+    expect(startup_stack_used() <= 2048u, "stack high-water (bytes)", startup_stack_used());
+    expect(used + startup_stack_used() <= 32768u, "data + bss + stack (bytes)",
+           used + startup_stack_used());
+    end();
+}
+
 int main(void)
 {
     qemu_board_clock_start();
@@ -743,6 +761,7 @@ int main(void)
     drug_sales();
     duty_cycle();
     bench_seal();
+    memory();
     qemu_board_puts("stack high-water: ");
     qemu_board_put_u32(startup_stack_used());
     qemu_board_puts(" of ");
