@@ -538,9 +538,27 @@ static long session(void)
     return qb.flash_ops_done;
 }
 
+/* After a boot: every record the officer was told is stored and the
+ * station does not hold yet is in the rebuilt queue index. */
+static int queue_holds_every_record_not_yet_held(void)
+{
+    uint32_t c;
+    size_t i;
+    for (c = 1; c < MAX_COUNTER; c++) {
+        int found = 0;
+        if (!hx.logged[c] || hx.held[c])
+            continue;
+        for (i = 0; i < hh.outbox.count && !found; i++)
+            found = hh.outbox.entries[i].counter == c;
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 static void power_cuts(void)
 {
-    long ops, k, cuts = 0;
+    long ops, k, cuts = 0, recuts = 0;
     uint64_t t0;
     uint32_t n;
     begin("power cuts: at every flash operation of a session, reboot, queue rebuilt, "
@@ -558,11 +576,22 @@ static void power_cuts(void)
         session();
         if (!qb.powered)
             cuts++;
-        /* power back on (perhaps twice: a cut again at the first op of the
-         * repair at boot is part of the test) */
+        /* Power on, and for every other cut point cut again during the
+         * boot (its repair writes flash) or just after: a second cut
+         * before the first one's repair is done. */
         qemu_board_power_on(&qb);
+        if (k % 2) {
+            qemu_board_cut_at(&qb, 1 + k % 5);
+            if (boot() == HANDHELD_OK)
+                session();
+            if (!qb.powered)
+                recuts++;
+            qemu_board_power_on(&qb);
+        }
         if (!expect(boot() == HANDHELD_OK, "boot after the cut at op", (uint32_t)k))
             break;
+        expect(queue_holds_every_record_not_yet_held(), "queue rebuilt at boot, cut at op",
+               (uint32_t)k);
         session();
         run_for(4u * 3600000u);
         n = check_every_logged_record_held_once();
@@ -570,9 +599,12 @@ static void power_cuts(void)
         expect(handheld_queue_depth(&hh) == 0, "queue left after the cut at op", (uint32_t)k);
     }
     expect(cuts == ops, "sessions actually cut", (uint32_t)cuts);
+    expect(recuts >= ops / 2 - 1, "reboots actually cut", (uint32_t)recuts);
     qemu_board_puts("  power cuts: ");
     qemu_board_put_u32((uint32_t)cuts);
-    qemu_board_puts(" cut points\n");
+    qemu_board_puts(" cut points, ");
+    qemu_board_put_u32((uint32_t)recuts);
+    qemu_board_puts(" of them cut again while rebooting\n");
     end();
 }
 
