@@ -89,6 +89,7 @@ void handheld_config_default(struct handheld_config *cfg)
     cfg->uplink.sf = 9;
     cfg->uplink.bw_kHz = 125;
     cfg->uplink.power_dBm = 14;
+    cfg->downlink_freq_hz = 869525000u;
     cfg->rx_window_ms = 3000;
     cfg->retry_base_ms = 30000;
     cfg->retry_max_ms = 30u * 60u * 1000u;
@@ -129,7 +130,8 @@ static int check_config(const struct handheld_config *cfg, struct dutycycle *dc)
 {
     uint32_t t = airtime_us(cfg->uplink.sf, cfg->uplink.bw_kHz, HANDHELD_CODING_RATE,
                             RADIO_UPLINK_MAX_LEN);
-    if (t == 0 || dutycycle_band_of(cfg->uplink.freq_hz) < 0 || cfg->retry_base_ms == 0 ||
+    if (t == 0 || dutycycle_band_of(cfg->uplink.freq_hz) < 0 ||
+        dutycycle_band_of(cfg->downlink_freq_hz) < 0 || cfg->retry_base_ms == 0 ||
         cfg->retry_max_ms < cfg->retry_base_ms)
         return HANDHELD_ERR_CONFIG;
     dutycycle_init(dc);
@@ -461,11 +463,27 @@ static void make_heartbeat(struct handheld *h, uint64_t now)
     h->stats.heartbeats++;
 }
 
+/* The ack's radio settings (§3.1): its own frequency, the SF and bandwidth
+ * of the uplink it answers. */
+static struct board_radio_params downlink_params(const struct handheld *h)
+{
+    struct board_radio_params p = h->cfg.uplink;
+    p.freq_hz = h->cfg.downlink_freq_hz;
+    p.power_dBm = 0;
+    return p;
+}
+
+static void listen_until(struct handheld *h, uint64_t close_ms)
+{
+    struct board_radio_params p = downlink_params(h);
+    h->board->radio->listen(h->board->ctx, &p, close_ms);
+}
+
 static void stop_listening(struct handheld *h, uint64_t now)
 {
     h->listen_until_ms = 0;
     h->listening_after_hb = 0;
-    h->board->radio->listen(h->board->ctx, now);
+    listen_until(h, now);
 }
 
 /* One received frame (§6.3). */
@@ -671,6 +689,6 @@ uint64_t handheld_tick(struct handheld *h)
     h->listen_until_ms = now + (t_us + 999u) / 1000u + h->cfg.rx_window_ms +
                          (uplink_airtime_us(h, RADIO_ACK_LEN) + 999u) / 1000u;
     h->listening_after_hb = e == NULL;
-    h->board->radio->listen(h->board->ctx, h->listen_until_ms);
+    listen_until(h, h->listen_until_ms);
     return h->listen_until_ms;
 }

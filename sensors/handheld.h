@@ -92,6 +92,8 @@ const char *handheld_strerror(int err);
 
 struct handheld_config {
     struct board_radio_params uplink;      /* e.g. 868.1 MHz, SF9, 125 kHz, 14 dBm */
+    uint32_t downlink_freq_hz;             /* where acks come: 869.525 MHz (§3.1), at the
+                                              uplink's SF and bandwidth */
     uint32_t rx_window_ms;                 /* how long to listen after each uplink ends */
     uint32_t retry_base_ms;                /* first retry after this, doubling */
     uint32_t retry_max_ms;                 /* cap of the doubling */

@@ -293,6 +293,21 @@ Test(handheld, listens_for_the_receive_window_after_each_uplink)
                          1000);
 }
 
+Test(handheld, listens_on_the_ack_frequency_at_the_uplink_sf_and_bandwidth)
+{
+    init(8);
+    r.cfg.uplink.freq_hz = 868300000u;
+    r.cfg.uplink.sf = 10;
+    boot();
+    r.station_on = 0;
+    while (r.ntx == 0)
+        rig_run_for(&r, 100);
+    cr_assert_eq(r.tx[0].p.freq_hz, 868300000u, "uplink where configured");
+    cr_assert_eq(r.sb.listen_params.freq_hz, 869525000u, "acks come on 869.525 MHz (§3.1)");
+    cr_assert_eq(r.sb.listen_params.sf, 10);
+    cr_assert_eq(r.sb.listen_params.bw_kHz, 125);
+}
+
 /* --- the full queue ------------------------------------------------------- */
 
 Test(handheld, a_full_queue_refuses_new_records_keeps_the_old_ones_and_logs_again_after_an_ack)
@@ -608,6 +623,9 @@ Test(handheld, refuses_flash_too_small_and_radio_settings_outside_eu868)
     r.cfg.uplink.sf = 13;
     cr_assert_eq(rig_boot(&r), HANDHELD_ERR_CONFIG);
     r.cfg.uplink.sf = 12;
+    r.cfg.downlink_freq_hz = 915000000u;
+    cr_assert_eq(rig_boot(&r), HANDHELD_ERR_CONFIG, "acks outside EU868");
+    r.cfg.downlink_freq_hz = 869525000u;
     boot();
 }
 

@@ -1,0 +1,50 @@
+/* nrf52_model.h -- register-level models of nRF52840 peripherals for host
+ * tests, behind the mmio seam (hardware/nrf52840/mmio.h).
+ *
+ * NVMC (Product Specification v1.7 §4.3): a flash region of whole 4 KiB
+ * pages at a flash address; READY reads 0 for a few reads after each write
+ * (tWRITE) or erase (tERASEPAGE), and a write or ERASEPAGE while READY is 0
+ * is a violation; a store into flash with CONFIG != Wen is a violation (the
+ * chip ignores it; our driver must never do it), ERASEPAGE with CONFIG !=
+ * Een too; a store that would set a 0 bit to 1 only clears (the physics:
+ * new = old & value) and is a violation; each word counts its writes since
+ * its page's erase, more than nWRITE = 2 is a violation; erases per page are
+ * counted (endurance). ERASEPAGE with an address that is not a page start
+ * inside the region is a violation.
+ *
+ * GPIO (§6.9): IN of P0 and P1 set by the test; PIN_CNF stores kept.
+ */
+#ifndef LOFTE_NRF52_MODEL_H
+#define LOFTE_NRF52_MODEL_H
+
+#include <stdint.h>
+
+#include "mmio.h"
+
+#define NRF52_MODEL_PAGES 32u
+#define NRF52_MODEL_WORDS (NRF52_MODEL_PAGES * 1024u)
+#define NRF52_MODEL_WRITE_READS 2   /* READY low this many reads after a write */
+#define NRF52_MODEL_ERASE_READS 50  /* ... after an erase */
+
+struct nrf52_model {
+    struct mmio bus;
+    uint32_t flash_base;          /* flash address of the region */
+    uint32_t pages;
+    uint32_t flash[NRF52_MODEL_WORDS];
+    uint8_t nwrite[NRF52_MODEL_WORDS];
+    uint32_t erases[NRF52_MODEL_PAGES];
+    uint32_t config;
+    int busy_reads;
+    uint32_t writes, max_nwrite;
+
+    uint32_t gpio_in[2];
+    uint32_t pin_cnf[2][32];
+
+    unsigned violations;
+    char violation[160];
+};
+
+/* Flash of pages (<= NRF52_MODEL_PAGES) at base, erased; GPIO all high. */
+void nrf52_model_init(struct nrf52_model *m, uint32_t base, uint32_t pages);
+
+#endif
