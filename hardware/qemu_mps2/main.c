@@ -61,6 +61,8 @@ static int booted;
 /* --- the harness's RAM ----------------------------------------------------- */
 
 HARNESS static uint8_t flash_mem[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE];
+HARNESS static uint8_t flash_writes[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE / 4];
+static long flash_refused;  /* over every device of the run */
 
 struct tx_entry {
     uint64_t at_ms;
@@ -289,7 +291,8 @@ static int fresh_device(uint64_t seed)
     size_t i;
     for (i = 0; i < RADIO_KEY_LEN; i++)
         hx.key[i] = (uint8_t)(0xA0 + i * 7 + seed);
-    qemu_board_init(&qb, flash_mem, seed, on_send, &hx);
+    flash_refused += qb.refused;  /* the previous device's */
+    qemu_board_init(&qb, flash_mem, flash_writes, seed, on_send, &hx);
     station_init(&hx.st, STATION_ID, hx.devs, 1);
     station_add_device(&hx.st, DEVICE, hx.key);
     hx.station_on = 1;
@@ -492,7 +495,7 @@ static void provisioning(void)
     expect(handheld_queue_depth(&hh) == 0, "queue empty", (uint32_t)handheld_queue_depth(&hh));
     expect(handheld_provision(&qb.board, DEVICE, hx.key) == HANDHELD_ERR_REKEY,
            "same key provisioned twice", 0);
-    qemu_board_init(&qb, flash_mem, 2, on_send, &hx);
+    qemu_board_init(&qb, flash_mem, flash_writes, 2, on_send, &hx);
     expect(handheld_boot(&hh, &qb.board, &cfg) == HANDHELD_ERR_NOT_PROVISIONED,
            "an erased device boots as provisioned", 0);
     end();
@@ -769,7 +772,12 @@ extern uint32_t __data_start[], __bss_end[];
 static void memory(void)
 {
     uint32_t used = (uint32_t)((uint8_t *)__bss_end - (uint8_t *)__data_start);
-    begin("memory: stack high-water under 2 KiB, data + bss + stack within 32 KiB");
+    begin("memory: stack high-water under 2 KiB, data + bss + stack within 32 KiB; "
+          "no flash operation broke the NVMC's rules (nWRITE = 2 included)");
+    flash_refused += qb.refused;
+    qb.refused = 0;
+    expect(flash_refused == 0, "flash operations refused by the NVMC rules",
+           (uint32_t)flash_refused);
     expect(startup_stack_used() <= 2048u, "stack high-water (bytes)", startup_stack_used());
     expect(used + startup_stack_used() <= 32768u, "data + bss + stack (bytes)",
            used + startup_stack_used());

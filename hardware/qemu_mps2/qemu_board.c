@@ -171,6 +171,20 @@ static uint32_t torn_amount(struct qemu_board *qb, uint32_t n)
     }
 }
 
+/* Program one word as the NVMC does: only clears bits; skipped (costing
+ * nothing of nWRITE) when its value would not change. */
+static void program_word(struct qemu_board *qb, uint32_t addr, const uint8_t *src)
+{
+    uint8_t *dst = qb->flash + addr;
+    if (memcmp(src, dst, 4) == 0)
+        return;
+    qb->writes[addr / 4u]++;
+    dst[0] &= src[0];
+    dst[1] &= src[1];
+    dst[2] &= src[2];
+    dst[3] &= src[3];
+}
+
 static int flash_write(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 {
     struct qemu_board *qb = ctx;
@@ -180,30 +194,55 @@ static int flash_write(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 
     if (!qb->powered)
         return BOARD_ERR_POWER;
-    if (!range_ok(addr, len))
+    if (!range_ok(addr, len)) {
+        qb->refused++;
         return BOARD_ERR_RANGE;
-    if (addr % 4u || len % 4u)
+    }
+    if (addr % 4u || len % 4u) {
+        qb->refused++;
         return BOARD_ERR_ALIGN;
+    }
     dst = qb->flash + addr;
-    /* The NVMC can only clear bits: a 0 cannot be written back to 1. */
+    /* A 0 cannot be written back to 1, and a word may be written nWRITE
+     * times between erases: checked for every word first, so a refused
+     * write changes nothing. */
     for (i = 0; i < len; i++)
-        if (src[i] & (uint8_t)~dst[i])
+        if (src[i] & (uint8_t)~dst[i]) {
+            qb->refused++;
             return BOARD_ERR_WRITE;
+        }
+    for (i = 0; i < len; i += 4u)
+        if (memcmp(src + i, dst + i, 4) != 0 && qb->writes[(addr + i) / 4u] >= QEMU_FLASH_NWRITE) {
+            qb->refused++;
+            return BOARD_ERR_WRITE;
+        }
     if (!cut_now(qb)) {
-        for (i = 0; i < len; i++)
-            dst[i] &= src[i];
+        for (i = 0; i < len; i += 4u)
+            program_word(qb, addr + i, src + i);
         return BOARD_OK;
     }
+    /* The cut: a prefix of the words done, the next one with some of its
+     * cleared bits, the rest untouched. The word in flight counts against
+     * nWRITE only if some bit of it changed: a write cut before it
+     * programmed anything is taken as not having happened. That is an
+     * inference (what an interrupted write does to a cell's budget is not
+     * in the product specification); counting it too would make two cuts
+     * that tear the same word invisibly a third write of it, since the
+     * firmware cannot know a word that reads erased was ever written. */
     done = torn_amount(qb, len / 4u);
-    for (i = 0; i < done * 4u; i++)
-        dst[i] &= src[i];
+    for (i = 0; i < done * 4u; i += 4u)
+        program_word(qb, addr + i, src + i);
     if (done < len / 4u) {
         uint32_t mode = torn_amount(qb, 2);  /* 0 none, 2 all, 1 some bits */
         uint64_t mask = xorshift(&qb->tear_rng);
+        uint8_t before[4];
+        memcpy(before, dst + done * 4u, 4);
         for (i = done * 4u; i < done * 4u + 4u; i++) {
             uint8_t keep = mode == 0 ? 0xFF : mode == 2 ? 0x00 : (uint8_t)(mask >> (8 * (i % 4u)));
             dst[i] &= (uint8_t)(src[i] | keep);
         }
+        if (memcmp(before, dst + done * 4u, 4) != 0)
+            qb->writes[(addr + done * 4u) / 4u]++;
     }
     power_cut(qb);
     return BOARD_ERR_POWER;
@@ -213,16 +252,23 @@ static int flash_erase(void *ctx, uint32_t page)
 {
     struct qemu_board *qb = ctx;
     uint8_t *p;
+    uint32_t n;
     if (!qb->powered)
         return BOARD_ERR_POWER;
-    if (page >= QEMU_FLASH_PAGES)
+    if (page >= QEMU_FLASH_PAGES) {
+        qb->refused++;
         return BOARD_ERR_RANGE;
+    }
     p = qb->flash + page * QEMU_FLASH_PAGE_SIZE;
     if (!cut_now(qb)) {
         memset(p, 0xFF, QEMU_FLASH_PAGE_SIZE);
+        memset(qb->writes + page * (QEMU_FLASH_PAGE_SIZE / 4u), 0, QEMU_FLASH_PAGE_SIZE / 4u);
         return BOARD_OK;
     }
-    memset(p, 0xFF, torn_amount(qb, QEMU_FLASH_PAGE_SIZE));
+    /* the erased prefix is fresh; the rest keeps its contents and counts */
+    n = torn_amount(qb, QEMU_FLASH_PAGE_SIZE);
+    memset(p, 0xFF, n);
+    memset(qb->writes + page * (QEMU_FLASH_PAGE_SIZE / 4u), 0, n / 4u);
     power_cut(qb);
     return BOARD_ERR_POWER;
 }
@@ -297,12 +343,14 @@ void qemu_board_power_on(struct qemu_board *qb)
     qb->rx_count = 0;
 }
 
-void qemu_board_init(struct qemu_board *qb, uint8_t *flash, uint64_t seed,
+void qemu_board_init(struct qemu_board *qb, uint8_t *flash, uint8_t *writes, uint64_t seed,
                      qemu_send_fn on_send, void *send_ctx)
 {
     memset(qb, 0, sizeof *qb);
     qb->flash = flash;
+    qb->writes = writes;
     memset(flash, 0xFF, FLASH_LEN);
+    memset(writes, 0, FLASH_LEN / 4u);
     qb->flash_ops.page_size = QEMU_FLASH_PAGE_SIZE;
     qb->flash_ops.page_count = QEMU_FLASH_PAGES;
     qb->flash_ops.read = flash_read;

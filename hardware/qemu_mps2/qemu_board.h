@@ -6,9 +6,12 @@
  *
  *   flash  a RAM array with the nRF52840 NVMC's rules (product
  *          specification v1.7, section 4.3 NVMC): 4 KiB pages, writes of
- *          aligned 32-bit words that may only clear bits, erase by page;
- *          anything else is refused with the board.h error a driver
- *          returns. A power cut can be armed at the n-th erase or write:
+ *          aligned 32-bit words that may only clear bits, erase by page,
+ *          each word written at most nWRITE = 2 times between erases
+ *          (4.3.10; like the NVMC driver, a word whose value would not
+ *          change is skipped and costs nothing); anything else is refused
+ *          with the board.h error a driver returns, and counted in
+ *          refused (the firmware should never cause one). A power cut can be armed at the n-th erase or write:
  *          that operation is left torn (a prefix of its words written, the
  *          word in flight with a pseudo-random subset of its cleared bits;
  *          an erase with a prefix of the page erased) and every later one
@@ -44,6 +47,7 @@
 
 #define QEMU_FLASH_PAGE_SIZE 4096u
 #define QEMU_FLASH_PAGES 18u
+#define QEMU_FLASH_NWRITE 2u
 #define QEMU_RX_QUEUE 2
 #define QEMU_FRAME_MAX 64
 
@@ -62,6 +66,8 @@ struct qemu_board {
     struct board_flash flash_ops;
     struct board_radio radio_ops;
     uint8_t *flash;            /* QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE, in HARNESS */
+    uint8_t *writes;           /* per flash word: writes since its erase, in HARNESS */
+    long refused;              /* writes and erases refused by the flash rules */
     long flash_ops_done;       /* erases and writes that passed their checks */
     long cut_at_op;            /* cut at this op (1-based, absolute), 0: never */
     int powered;
@@ -76,7 +82,9 @@ struct qemu_board {
 };
 
 /* Set up a board with erased flash, powered, clock at boot 0. */
-void qemu_board_init(struct qemu_board *qb, uint8_t *flash, uint64_t seed,
+/* flash: QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE bytes; writes: one byte
+ * per flash word. */
+void qemu_board_init(struct qemu_board *qb, uint8_t *flash, uint8_t *writes, uint64_t seed,
                      qemu_send_fn on_send, void *send_ctx);
 
 /* Time since reset of the emulated machine, ms (SysTick plus sleeps). */
