@@ -62,7 +62,7 @@ static int booted;
 
 HARNESS static uint8_t flash_mem[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE];
 HARNESS static uint8_t flash_writes[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE / 4];
-static long flash_refused;  /* over every device of the run */
+HARNESS static long flash_refused;  /* over every device of the run */
 
 struct tx_entry {
     uint64_t at_ms;
