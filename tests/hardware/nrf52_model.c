@@ -7,6 +7,7 @@
 
 #include "nrf52_buttons.h"
 #include "nrf52_nvmc.h"
+#include "nrf52_regs.h"
 
 static void violate(struct nrf52_model *m, const char *fmt, ...)
 {
@@ -24,6 +25,113 @@ static int flash_index(const struct nrf52_model *m, uint32_t addr, uint32_t *i)
         return 0;
     *i = (addr - m->flash_base) / 4u;
     return 1;
+}
+
+static uint32_t *slot(struct nrf52_model *m, uint32_t addr)
+{
+    unsigned i;
+    for (i = 0; i < m->nstore; i++)
+        if (m->store[i].addr == addr)
+            return &m->store[i].value;
+    if (m->nstore == sizeof m->store / sizeof m->store[0])
+        return NULL;
+    m->store[m->nstore].addr = addr;
+    m->store[m->nstore].value = 0;
+    return &m->store[m->nstore++].value;
+}
+
+static int periph_rd(struct nrf52_model *m, uint32_t addr, uint32_t *v)
+{
+    uint32_t *s;
+    switch (addr) {
+    case NRF_CLOCK + CLOCK_EVENTS_LFCLKSTARTED: *v = m->lfclk_started; return 1;
+    case NRF_RTC1 + RTC_COUNTER: *v = m->rtc_counter & 0xFFFFFFu; return 1;
+    case NRF_RNG + RNG_EVENTS_VALRDY:
+        /* a new value is ready as soon as it is looked for (the chip
+         * takes about 120 µs; the driver polls) */
+        if (m->rng_running)
+            m->rng_valrdy = 1;
+        *v = (uint32_t)m->rng_valrdy;
+        return 1;
+    case NRF_RNG + RNG_VALUE:
+        if (!m->rng_valrdy)
+            violate(m, "RNG VALUE read without VALRDY");
+        *v = (m->rng_next++ * 37u + 11u) & 0xFFu;
+        m->rng_valrdy = 0;
+        return 1;
+    case NRF_SAADC + SAADC_EVENTS_END: *v = (uint32_t)m->saadc_end; return 1;
+    case NRF_SAADC + SAADC_EVENTS_STOPPED: *v = 1; return 1;
+    case NRF_UART0 + UART_EVENTS_RXDRDY: *v = m->uart_rx_n > 0; return 1;
+    case NRF_UART0 + UART_EVENTS_TXDRDY: *v = 1; return 1;
+    case NRF_UART0 + UART_EVENTS_ERROR: *v = 0; return 1;
+    case NRF_UART0 + UART_RXD:
+        if (m->uart_rx_n == 0) {
+            violate(m, "UART RXD read with an empty FIFO");
+            *v = 0;
+            return 1;
+        }
+        *v = m->uart_rx[0];
+        memmove(m->uart_rx, m->uart_rx + 1, --m->uart_rx_n);
+        return 1;
+    case ARM_DWT_CYCCNT: *v = m->cyccnt += 64u; return 1;
+    case NRF52_GPIO_P0 + GPIO_IN: *v = m->gpio_in[0]; return 1;
+    case NRF52_GPIO_P1 + GPIO_IN: *v = m->gpio_in[1]; return 1;
+    }
+    if ((addr >= 0x40000000u && addr < 0x50000000u) || addr >= 0xE0000000u) {
+        s = slot(m, addr);
+        *v = s ? *s : 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int periph_wr(struct nrf52_model *m, uint32_t addr, uint32_t v)
+{
+    uint32_t *s;
+    switch (addr) {
+    case NRF_CLOCK + CLOCK_TASKS_LFCLKSTART: m->lfclk_started = !m->lfxo_dead; return 1;
+    case NRF_CLOCK + CLOCK_EVENTS_LFCLKSTARTED: m->lfclk_started = v; return 1;
+    case NRF_RNG + RNG_TASKS_START: m->rng_running = 1; return 1;
+    case NRF_RNG + RNG_TASKS_STOP: m->rng_running = 0; return 1;
+    case NRF_RNG + RNG_EVENTS_VALRDY: return 1;  /* clearing the event keeps VALUE valid */
+    case NRF_WDT + WDT_CRV: case NRF_WDT + WDT_RREN: case NRF_WDT + WDT_CONFIG:
+        if (m->wdt_started)
+            violate(m, "WDT configured after START (the chip ignores it)");
+        break;
+    case NRF_WDT + WDT_TASKS_START: m->wdt_started = 1; return 1;
+    case NRF_WDT + WDT_RR0:
+        if (v == WDT_RELOAD)
+            m->wdt_reloads++;
+        return 1;
+    case NRF_SAADC + SAADC_TASKS_START: m->saadc_started = 1; return 1;
+    case NRF_SAADC + SAADC_TASKS_SAMPLE: {
+        uint32_t *ptr = slot(m, NRF_SAADC + SAADC_RESULT_PTR);
+        if (!m->saadc_started || !ptr || *ptr != (uint32_t)(uintptr_t)m->saadc_buffer) {
+            violate(m, "SAADC SAMPLE before START or with RESULT.PTR not at the buffer");
+            return 1;
+        }
+        memcpy(m->saadc_buffer, &m->saadc_sample, sizeof m->saadc_sample);
+        m->saadc_end = 1;
+        return 1;
+    }
+    case NRF_SAADC + SAADC_TASKS_STOP: m->saadc_started = 0; return 1;
+    case NRF_SAADC + SAADC_EVENTS_END: m->saadc_end = (int)v; return 1;
+    case NRF_UART0 + UART_TXD:
+        if (m->uart_tx_n < sizeof m->uart_tx)
+            m->uart_tx[m->uart_tx_n++] = (uint8_t)v;
+        return 1;
+    case NRF_UART0 + UART_EVENTS_RXDRDY: return 1;  /* raised again while the FIFO holds bytes */
+    case NRF52_GPIO_P0 + GPIO_OUTSET: m->gpio_out[0] |= v; return 1;
+    case NRF52_GPIO_P0 + GPIO_OUTCLR: m->gpio_out[0] &= ~v; return 1;
+    case NRF52_GPIO_P1 + GPIO_OUTSET: m->gpio_out[1] |= v; return 1;
+    case NRF52_GPIO_P1 + GPIO_OUTCLR: m->gpio_out[1] &= ~v; return 1;
+    }
+    if ((addr >= 0x40000000u && addr < 0x50000000u) || addr >= 0xE0000000u) {
+        if ((s = slot(m, addr)) != NULL)
+            *s = v;
+        return 1;
+    }
+    return 0;
 }
 
 static uint32_t rd(void *ctx, uint32_t addr)
@@ -45,8 +153,11 @@ static uint32_t rd(void *ctx, uint32_t addr)
         }
         return 1;
     case NRF52_NVMC_BASE + NRF52_NVMC_CONFIG: return m->config;
-    case NRF52_GPIO_P0 + NRF52_GPIO_IN: return m->gpio_in[0];
-    case NRF52_GPIO_P1 + NRF52_GPIO_IN: return m->gpio_in[1];
+    }
+    {
+        uint32_t v;
+        if (periph_rd(m, addr, &v))
+            return v;
     }
     violate(m, "read of unmodelled address 0x%08X", addr);
     return 0;
@@ -112,6 +223,8 @@ static void wr(void *ctx, uint32_t addr, uint32_t v)
         m->busy_reads = NRF52_MODEL_ERASE_READS;
         return;
     }
+    if (periph_wr(m, addr, v))
+        return;
     violate(m, "write of unmodelled address 0x%08X", addr);
 }
 

@@ -12,7 +12,18 @@
  * counted (endurance). ERASEPAGE with an address that is not a page start
  * inside the region is a violation.
  *
- * GPIO (§6.9): IN of P0 and P1 set by the test; PIN_CNF stores kept.
+ * GPIO (§6.9): IN of P0 and P1 set by the test; PIN_CNF, OUTSET/OUTCLR kept.
+ *
+ * The small peripherals (nrf52_periph.h), each as far as its driver uses it:
+ * CLOCK: LFCLKSTARTED after LFCLKSTART (never, with lfxo_dead); RTC1:
+ * COUNTER is what the test sets (24 bits), CC0 kept; RNG: VALRDY after
+ * START, VALUE a fixed sequence, reading VALUE without VALRDY is a
+ * violation; WDT: CRV/RREN/CONFIG only before START (writes after it are
+ * ignored by the chip: a violation here), RR0 counts reloads with the
+ * right value; SAADC: END after START + SAMPLE with RESULT.PTR pointing at
+ * the buffer the test registered (EasyDMA), the sample the test set; UART:
+ * RXD pops the FIFO the test fills (RXDRDY while not empty), TXD appends
+ * to a log; DWT CYCCNT advances 64 per read. Anything else plainly stores.
  */
 #ifndef LOFTE_NRF52_MODEL_H
 #define LOFTE_NRF52_MODEL_H
@@ -39,6 +50,25 @@ struct nrf52_model {
 
     uint32_t gpio_in[2];
     uint32_t pin_cnf[2][32];
+
+    uint32_t gpio_out[2];
+    int lfxo_dead;
+    uint32_t lfclk_started;
+    uint32_t rtc_counter;
+    uint32_t rng_next;
+    int rng_running, rng_valrdy;
+    int wdt_started;
+    uint32_t wdt_reloads;
+    int16_t saadc_sample;
+    void *saadc_buffer;            /* where the driver's RESULT.PTR must point */
+    int saadc_started, saadc_end;
+    uint8_t uart_rx[64];
+    unsigned uart_rx_n;
+    uint8_t uart_tx[256];
+    unsigned uart_tx_n;
+    uint32_t cyccnt;
+    struct { uint32_t addr, value; } store[128];
+    unsigned nstore;
 
     unsigned violations;
     char violation[160];
