@@ -40,6 +40,69 @@ static uint32_t *slot(struct nrf52_model *m, uint32_t addr)
     return &m->store[m->nstore++].value;
 }
 
+static int pin_bit(uint8_t pin, int port)
+{
+    return pin != 0xFFu && pin / 32u == (unsigned)port;
+}
+
+/* GPIO outputs changed: the wired chip's NSS and NRESET follow them. */
+static void spim_pins_out(struct nrf52_model *m, uint32_t before0, uint32_t before1)
+{
+    const struct spi_bus *d = m->spim_dev;
+    uint32_t before[2] = {before0, before1};
+    int port;
+    if (!d)
+        return;
+    for (port = 0; port < 2; port++) {
+        uint32_t changed = before[port] ^ m->gpio_out[port];
+        if (pin_bit(m->spim_cs, port) && (changed >> (m->spim_cs & 31u) & 1u))
+            d->select(d->ctx, !(m->gpio_out[port] >> (m->spim_cs & 31u) & 1u));
+        if (pin_bit(m->spim_reset, port) && (changed >> (m->spim_reset & 31u) & 1u))
+            d->pin_write(d->ctx, SPI_PIN_RESET, (int)(m->gpio_out[port] >> (m->spim_reset & 31u) & 1u));
+    }
+}
+
+static uint32_t gpio_in(struct nrf52_model *m, int port)
+{
+    const struct spi_bus *d = m->spim_dev;
+    uint32_t v = m->gpio_in[port];
+    if (!d)
+        return v;
+    if (pin_bit(m->spim_busy, port)) {
+        v &= ~(1u << (m->spim_busy & 31u));
+        v |= (uint32_t)(d->pin_read(d->ctx, SPI_PIN_BUSY) != 0) << (m->spim_busy & 31u);
+    }
+    if (pin_bit(m->spim_irq, port)) {
+        v &= ~(1u << (m->spim_irq & 31u));
+        v |= (uint32_t)(d->pin_read(d->ctx, SPI_PIN_IRQ) != 0) << (m->spim_irq & 31u);
+    }
+    return v;
+}
+
+static void spim_start(struct nrf52_model *m)
+{
+    uint32_t *en = slot(m, NRF_SPIM2 + SPIM_ENABLE), *tp = slot(m, NRF_SPIM2 + SPIM_TXD_PTR);
+    uint32_t *rp = slot(m, NRF_SPIM2 + SPIM_RXD_PTR), *tn = slot(m, NRF_SPIM2 + SPIM_TXD_MAXCNT);
+    uint32_t *rn = slot(m, NRF_SPIM2 + SPIM_RXD_MAXCNT), *end = slot(m, NRF_SPIM2 + SPIM_EVENTS_END);
+    if (!m->spim_dev || !en || !tp || !rp || !tn || !rn || !end)
+        return;
+    if (*en != 7u) {
+        violate(m, "SPIM START while not enabled");
+        return;
+    }
+    if (*tp != (uint32_t)(uintptr_t)m->spim_tx_buf || *rp != (uint32_t)(uintptr_t)m->spim_rx_buf) {
+        violate(m, "SPIM EasyDMA pointers are not the RAM bounce buffers");
+        return;
+    }
+    if (*tn != *rn || *tn == 0 || *tn > 0xFFFFu) {
+        violate(m, "SPIM TXD.MAXCNT %u and RXD.MAXCNT %u", *tn, *rn);
+        return;
+    }
+    m->spim_dev->transfer(m->spim_dev->ctx, m->spim_tx_buf, m->spim_rx_buf, *tn);
+    m->spim_transfers++;
+    *end = 1;
+}
+
 static int periph_rd(struct nrf52_model *m, uint32_t addr, uint32_t *v)
 {
     uint32_t *s;
@@ -73,9 +136,13 @@ static int periph_rd(struct nrf52_model *m, uint32_t addr, uint32_t *v)
         *v = m->uart_rx[0];
         memmove(m->uart_rx, m->uart_rx + 1, --m->uart_rx_n);
         return 1;
-    case ARM_DWT_CYCCNT: *v = m->cyccnt += 64u; return 1;
-    case NRF52_GPIO_P0 + GPIO_IN: *v = m->gpio_in[0]; return 1;
-    case NRF52_GPIO_P1 + GPIO_IN: *v = m->gpio_in[1]; return 1;
+    case ARM_DWT_CYCCNT:
+        if (m->spim_dev)
+            m->spim_dev->delay_us(m->spim_dev->ctx, 1);
+        *v = m->cyccnt += 64u;
+        return 1;
+    case NRF52_GPIO_P0 + GPIO_IN: *v = gpio_in(m, 0); return 1;
+    case NRF52_GPIO_P1 + GPIO_IN: *v = gpio_in(m, 1); return 1;
     }
     if ((addr >= 0x40000000u && addr < 0x50000000u) || addr >= 0xE0000000u) {
         s = slot(m, addr);
@@ -121,10 +188,18 @@ static int periph_wr(struct nrf52_model *m, uint32_t addr, uint32_t v)
             m->uart_tx[m->uart_tx_n++] = (uint8_t)v;
         return 1;
     case NRF_UART0 + UART_EVENTS_RXDRDY: return 1;  /* raised again while the FIFO holds bytes */
-    case NRF52_GPIO_P0 + GPIO_OUTSET: m->gpio_out[0] |= v; return 1;
-    case NRF52_GPIO_P0 + GPIO_OUTCLR: m->gpio_out[0] &= ~v; return 1;
-    case NRF52_GPIO_P1 + GPIO_OUTSET: m->gpio_out[1] |= v; return 1;
-    case NRF52_GPIO_P1 + GPIO_OUTCLR: m->gpio_out[1] &= ~v; return 1;
+    case NRF52_GPIO_P0 + GPIO_OUTSET: case NRF52_GPIO_P0 + GPIO_OUTCLR:
+    case NRF52_GPIO_P1 + GPIO_OUTSET: case NRF52_GPIO_P1 + GPIO_OUTCLR: {
+        uint32_t b0 = m->gpio_out[0], b1 = m->gpio_out[1];
+        int p = addr == NRF52_GPIO_P1 + GPIO_OUTSET || addr == NRF52_GPIO_P1 + GPIO_OUTCLR;
+        if (addr == (p ? NRF52_GPIO_P1 : NRF52_GPIO_P0) + GPIO_OUTSET)
+            m->gpio_out[p] |= v;
+        else
+            m->gpio_out[p] &= ~v;
+        spim_pins_out(m, b0, b1);
+        return 1;
+    }
+    case NRF_SPIM2 + SPIM_TASKS_START: spim_start(m); return 1;
     }
     if ((addr >= 0x40000000u && addr < 0x50000000u) || addr >= 0xE0000000u) {
         if ((s = slot(m, addr)) != NULL)

@@ -24,6 +24,14 @@
  * the buffer the test registered (EasyDMA), the sample the test set; UART:
  * RXD pops the FIFO the test fills (RXDRDY while not empty), TXD appends
  * to a log; DWT CYCCNT advances 64 per read. Anything else plainly stores.
+ *
+ * SPIM2 (§6.25) can be wired to a chip model's struct spi_bus: START
+ * clocks TXD.MAXCNT bytes from the buffer TXD.PTR points at into the chip
+ * and its answers into RXD.PTR's buffer (EasyDMA: the pointers must be the
+ * driver's RAM bounce buffers the test registered, and both counts equal),
+ * then raises END; the chip's NSS and NRESET follow the GPIO outputs of
+ * the pins named, its BUSY and DIO1 show in IN, and each CYCCNT read lets
+ * 1 µs pass in the chip (64 cycles at 64 MHz).
  */
 #ifndef LOFTE_NRF52_MODEL_H
 #define LOFTE_NRF52_MODEL_H
@@ -31,6 +39,7 @@
 #include <stdint.h>
 
 #include "mmio.h"
+#include "spi.h"
 
 #define NRF52_MODEL_PAGES 32u
 #define NRF52_MODEL_WORDS (NRF52_MODEL_PAGES * 1024u)
@@ -67,6 +76,11 @@ struct nrf52_model {
     uint8_t uart_tx[256];
     unsigned uart_tx_n;
     uint32_t cyccnt;
+    const struct spi_bus *spim_dev;
+    uint8_t spim_cs, spim_reset, spim_busy, spim_irq;
+    const void *spim_tx_buf;
+    void *spim_rx_buf;
+    uint32_t spim_transfers;
     struct { uint32_t addr, value; } store[128];
     unsigned nstore;
 
