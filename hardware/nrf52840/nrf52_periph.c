@@ -178,20 +178,8 @@ void nrf52_uart_init(struct nrf52_uart *u, const struct mmio *bus, uint8_t tx_pi
     mmio_wr(bus, NRF_UART0 + UART_TASKS_STARTTX, 1);
 }
 
-int nrf52_uart_write(struct nrf52_uart *u, const uint8_t *buf, size_t len)
+static void uart_errors(struct nrf52_uart *u)
 {
-    size_t i;
-    for (i = 0; i < len; i++) {
-        mmio_wr(u->bus, NRF_UART0 + UART_TXD, buf[i]);
-        if (wait_event(u->bus, NRF_UART0 + UART_EVENTS_TXDRDY))
-            return -1;
-    }
-    return 0;
-}
-
-size_t nrf52_uart_read(struct nrf52_uart *u, uint8_t *buf, size_t cap)
-{
-    size_t n = 0;
     if (mmio_rd(u->bus, NRF_UART0 + UART_EVENTS_ERROR)) {
         uint32_t src = mmio_rd(u->bus, NRF_UART0 + UART_ERRORSRC);
         mmio_wr(u->bus, NRF_UART0 + UART_ERRORSRC, src);       /* write 1 to clear */
@@ -199,10 +187,51 @@ size_t nrf52_uart_read(struct nrf52_uart *u, uint8_t *buf, size_t cap)
         u->overruns += src & 1u;
         u->framing_errors += (src >> 2) & 1u;
     }
+}
+
+/* Move what the FIFO holds into the ring. */
+static void uart_drain(struct nrf52_uart *u)
+{
+    uart_errors(u);
     /* clear RXDRDY before reading RXD: the next byte raises it again */
-    while (n < cap && mmio_rd(u->bus, NRF_UART0 + UART_EVENTS_RXDRDY)) {
+    while (mmio_rd(u->bus, NRF_UART0 + UART_EVENTS_RXDRDY)) {
+        uint8_t b;
         mmio_wr(u->bus, NRF_UART0 + UART_EVENTS_RXDRDY, 0);
-        buf[n++] = (uint8_t)mmio_rd(u->bus, NRF_UART0 + UART_RXD);
+        b = (uint8_t)mmio_rd(u->bus, NRF_UART0 + UART_RXD);
+        if (u->rx_n == NRF52_UART_RX_RING) {
+            u->ring_full++;  /* dropped: the framing resyncs at the next 0x00 */
+            continue;
+        }
+        u->rx[(u->rx_head + u->rx_n) % NRF52_UART_RX_RING] = b;
+        u->rx_n++;
+    }
+}
+
+int nrf52_uart_write(struct nrf52_uart *u, const uint8_t *buf, size_t len)
+{
+    size_t i;
+    uint32_t k;
+    for (i = 0; i < len; i++) {
+        mmio_wr(u->bus, NRF_UART0 + UART_TXD, buf[i]);
+        for (k = 0; !mmio_rd(u->bus, NRF_UART0 + UART_EVENTS_TXDRDY); k++) {
+            uart_drain(u);
+            if (k == POLL_MAX)
+                return -1;
+        }
+        mmio_wr(u->bus, NRF_UART0 + UART_EVENTS_TXDRDY, 0);
+        uart_drain(u);
+    }
+    return 0;
+}
+
+size_t nrf52_uart_read(struct nrf52_uart *u, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    uart_drain(u);
+    while (n < cap && u->rx_n > 0) {
+        buf[n++] = u->rx[u->rx_head];
+        u->rx_head = (uint16_t)((u->rx_head + 1u) % NRF52_UART_RX_RING);
+        u->rx_n--;
     }
     return n;
 }

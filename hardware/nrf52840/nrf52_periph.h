@@ -69,10 +69,21 @@ struct nrf52_saadc {
 /* Battery millivolts, or -1 if the conversion did not end. */
 int nrf52_saadc_battery_mV(struct nrf52_saadc *s);
 
-/* --- UART (§6.33), 115200 8N1, byte registers, no flow control -------- */
+/* --- UART (§6.33), 115200 8N1, byte registers, no flow control --------
+ * The byte-register UART rather than UARTE: UARTE receives by EasyDMA into
+ * RAM buffers and needs ENDRX/STARTRX juggling and a timeout flush to hand
+ * over a partial frame; the UART hands over each byte, and at 115200 a
+ * byte takes 87 µs against a loop that serves it in microseconds. Its RX
+ * FIFO holds only 6 bytes (§6.33.5), so a blocking write (a 58-byte RX
+ * message takes 5 ms) keeps draining it into rx[] while it waits for each
+ * TXDRDY; read() hands those bytes over first. */
+#define NRF52_UART_RX_RING 256
+
 struct nrf52_uart {
     const struct mmio *bus;
-    uint32_t overruns, framing_errors;
+    uint32_t overruns, framing_errors, ring_full;
+    uint8_t rx[NRF52_UART_RX_RING];
+    uint16_t rx_head, rx_n;
 };
 
 void nrf52_uart_init(struct nrf52_uart *u, const struct mmio *bus, uint8_t tx_pin, uint8_t rx_pin);
