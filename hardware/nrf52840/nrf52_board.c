@@ -80,6 +80,7 @@ int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s)
 
     memset(b, 0, sizeof *b);
     nrf52_wdt_start(bus, wdt_timeout_s);
+    b->max_sleep_ms = wdt_timeout_s * 500u;
     if (p->periph_power != NRF52_PIN_NONE)
         nrf52_gpio_output(bus, p->periph_power, 1);
     if (p->lora_power != NRF52_PIN_NONE)
@@ -121,7 +122,10 @@ int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s)
 void nrf52_board_sleep(struct nrf52_board *b, uint64_t wake_ms)
 {
     uint32_t irqs = 1u << NRF_IRQ_RTC1 | 1u << NRF_IRQ_GPIOTE | 1u << NRF_IRQ_UART0;
+    uint64_t now = nrf52_board_now(b);
     nrf52_wdt_feed(bus);
+    if (wake_ms > now + b->max_sleep_ms)
+        wake_ms = now + b->max_sleep_ms;
     /* forget old wake-ups, then look once more before sleeping: an event
      * after this look makes its interrupt pending, which ends the WFE */
     mmio_wr(bus, ARM_NVIC_ICPR0, irqs);

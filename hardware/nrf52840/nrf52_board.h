@@ -32,6 +32,7 @@ struct nrf52_board {
     struct nrf52_buttons buttons;
     struct nrf52_saadc battery;
     int radio_err;            /* sx126x_init's answer */
+    uint32_t max_sleep_ms;    /* half the watchdog timeout: it runs while we sleep */
 };
 
 extern const struct board_pins board_pins;
@@ -42,7 +43,9 @@ extern const struct board_pins board_pins;
 int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s);
 
 /* Feed the watchdog, then sleep until board time wake_ms or an event
- * (DIO1, a button edge, a UART byte). Latches DIO1's time for the radio. */
+ * (DIO1, a button edge, a UART byte), but never longer than half the
+ * watchdog timeout (the firmware may ask for hours: its 12 h heartbeat).
+ * Latches DIO1's time for the radio. */
 void nrf52_board_sleep(struct nrf52_board *b, uint64_t wake_ms);
 
 uint64_t nrf52_board_now(struct nrf52_board *b);
