@@ -9,9 +9,11 @@ int sx126x_radio_send(struct sx126x_radio *r, const uint8_t *frame, size_t len,
     struct sx126x_lora l;
     int err;
     sx126x_lora_uplink(&l, p->freq_hz, p->sf, p->bw_kHz, p->power_dBm);
-    r->listen_pending = 0;  /* a listen belongs to the uplink before it */
     err = sx126x_transmit(&r->chip, &l, frame, len);
     r->last_err = err;
+    if (err == SX126X_OK)
+        r->listen_pending = 0;  /* a listen belongs to the uplink before it; a
+                                   refused send leaves the one waiting alone */
     if (err == SX126X_ERR_STATE)
         return BOARD_ERR_BUSY;
     return err ? BOARD_ERR_RANGE : BOARD_OK;

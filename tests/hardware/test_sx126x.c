@@ -318,3 +318,40 @@ Test(sx126x_model, flags_tx_without_868_image_calibration_and_config_in_rx)
     cr_assert_eq(m.violations, 2, "no reconfiguration while receiving");
 #undef SEND
 }
+
+/* --- the handheld's board_radio on the driver ---------------------------- */
+
+static uint64_t radio_clock(void *ctx)
+{
+    (void)ctx;
+    return m.now_us / 1000u;
+}
+
+Test(sx126x_radio, a_listen_during_the_uplink_starts_rx_with_ack_settings_at_tx_done, .init = setup)
+{
+    static struct sx126x_radio hr;
+    struct board_radio_params up = {868100000u, 9, 125, 14}, down = {869525000u, 9, 125, 0};
+    uint8_t f[28] = {0}, buf[64];
+    uint64_t close;
+    hr.chip = r;
+    sx126x_radio_bind(&hr, radio_clock, NULL);
+    cr_assert_eq(sx126x_radio_send(&hr, f, sizeof f, &up), BOARD_OK);
+    close = radio_clock(NULL) + 3500;
+    sx126x_radio_listen(&hr, &down, close);
+    cr_assert_eq(m.mode, SX126X_MODE_TX, "still sending: RX waits");
+    cr_assert_eq(sx126x_radio_send(&hr, f, sizeof f, &up), BOARD_ERR_BUSY);
+    while (m.mode == SX126X_MODE_TX)
+        sx126x_model_advance(&m, m.now_us + 1000);
+    cr_assert_eq(sx126x_radio_receive(&hr, buf, sizeof buf, NULL), 0);
+    cr_assert_eq(m.mode, SX126X_MODE_RX, "TxDone started the ack window (mode %d)", m.mode);
+    cr_assert_eq(txl.n, 1);
+    cr_assert_eq(m.iq_inverted, 1);
+    cr_assert_eq(m.crc_on, 0);
+    cr_assert_eq(m.freq_word, sx126x_freq_word(869525000u));
+    /* the chip's own timeout ends the window at close (within a ms) */
+    cr_assert_leq(m.rx_timeout_at_us / 1000u, close + 1);
+    cr_assert_geq(m.rx_timeout_at_us / 1000u, close - 1);
+    sx126x_radio_listen(&hr, &down, radio_clock(NULL));  /* the firmware closes it */
+    cr_assert_eq(m.mode, SX126X_MODEL_SLEEP, "closed: warm sleep until the next uplink");
+    cr_assert_eq(m.violations, 0, "%s", m.violation);
+}
