@@ -53,8 +53,12 @@ struct board_radio {
      * its duty-cycle budget. */
     int (*send)(void *ctx, const uint8_t *frame, size_t len,
                 const struct board_radio_params *p);
-    /* Open the receiver for downlinks until close_ms (board clock). */
-    void (*listen)(void *ctx, uint64_t close_ms);
+    /* Open the receiver for downlinks on p (frequency, SF, bandwidth; power
+     * unused) until close_ms (board clock); close_ms at or before now closes
+     * it. A downlink is always LoRa with inverted IQ and no payload CRC
+     * (docs/protocol.md §3.1): the board applies those itself, so a real
+     * radio (SX126x) is reconfigured from uplink to ack settings here. */
+    void (*listen)(void *ctx, const struct board_radio_params *p, uint64_t close_ms);
     /* Take one received frame, if any: returns its length, 0 when none. */
     size_t (*receive)(void *ctx, uint8_t *buf, size_t cap, struct board_rx_meta *meta);
 };

@@ -18,6 +18,7 @@ ctest --output-on-failure -j "$(nproc)" "$@" > ctest.log 2>&1 || status=$?
 grep -h "Synthesis" Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/criterion: /' || true
 cat ctest.log
 cd - >/dev/null
+scripts/firmware.sh || status=$?  # Cortex-M4 images, the QEMU run, sizes
 # The Debian packages: built and lintian-checked every run; installed and
 # run as a short chain from the installed files where that may change the
 # machine (LOFTE_INSTALL_TEST=1: CI's fresh machine, .ci/run sets it).

@@ -50,9 +50,21 @@
  * gets this margin so that a clock error cannot release a record early. */
 #define HANDHELD_HOLD_MARGIN_S 2u
 
-/* outbox_entry.sched: the hold release was guessed at boot, before the
- * clock was known; the first accepted ack makes it exact. */
-#define SCHED_HOLD_GUESSED 0x01u
+/* The queue's RAM index keeps its two scheduling times in 32 bits each
+ * (outbox.h: the index is most of the RAM). due is in ms after
+ * h->sched_base_ms; not_before in whole seconds after it, rounded up, so a
+ * hold is released up to a second late, never early. handheld_tick moves
+ * the base forward (by whole seconds) once it is SCHED_REBASE_MS behind, so
+ * a time up to 2^32 - 2^30 ms (37 days) ahead of now is exact; a retry due
+ * further ahead (only with retry_max_ms beyond that) is brought forward to
+ * it, which costs air time the duty cycle still bounds. */
+#define SCHED_NEVER UINT32_MAX
+#define SCHED_REBASE_MS (1ull << 30)
+
+/* An epoch hold of a record found at boot was guessed while the clock was
+ * unknown: exactly the OUTBOX_HOLD_EPOCH entries while !clock.known (one
+ * logged with the clock known is exact from the start, and the first
+ * accepted ack that sets the clock makes the guessed ones exact). */
 
 const char *handheld_strerror(int err)
 {
@@ -77,6 +89,7 @@ void handheld_config_default(struct handheld_config *cfg)
     cfg->uplink.sf = 9;
     cfg->uplink.bw_kHz = 125;
     cfg->uplink.power_dBm = 14;
+    cfg->downlink_freq_hz = 869525000u;
     cfg->rx_window_ms = 3000;
     cfg->retry_base_ms = 30000;
     cfg->retry_max_ms = 30u * 60u * 1000u;
@@ -112,16 +125,17 @@ static void halt(struct handheld *h)
     h->halted = 1;
 }
 
-static int check_config(const struct handheld_config *cfg)
+/* dc is scratch (a whole struct dutycycle is 2.6 KiB: not for the stack). */
+static int check_config(const struct handheld_config *cfg, struct dutycycle *dc)
 {
-    struct dutycycle dc;
     uint32_t t = airtime_us(cfg->uplink.sf, cfg->uplink.bw_kHz, HANDHELD_CODING_RATE,
                             RADIO_UPLINK_MAX_LEN);
-    if (t == 0 || dutycycle_band_of(cfg->uplink.freq_hz) < 0 || cfg->retry_base_ms == 0 ||
+    if (t == 0 || dutycycle_band_of(cfg->uplink.freq_hz) < 0 ||
+        dutycycle_band_of(cfg->downlink_freq_hz) < 0 || cfg->retry_base_ms == 0 ||
         cfg->retry_max_ms < cfg->retry_base_ms)
         return HANDHELD_ERR_CONFIG;
-    dutycycle_init(&dc);
-    if (dutycycle_wait_ms(&dc, cfg->uplink.freq_hz, 0, t) < 0)
+    dutycycle_init(dc);
+    if (dutycycle_wait_ms(dc, cfg->uplink.freq_hz, 0, t) < 0)
         return HANDHELD_ERR_CONFIG;
     return HANDHELD_OK;
 }
@@ -175,23 +189,90 @@ int handheld_provision(const struct board *b, uint32_t device, const uint8_t key
  * or, for OUTBOX_HOLD_EPOCH, whenever the clock changes) may first be sent.
  * boot_now is the board time of handheld_boot. */
 static uint64_t hold_release_ms(const struct handheld *h, const struct outbox_entry *e,
-                                uint64_t boot_now)
+                                uint32_t hold, uint64_t boot_now)
 {
     uint64_t rem_s;
     switch (e->hold_kind) {
     case OUTBOX_HOLD_BOOT:
         /* Logged without a clock, before this boot: how long ago is
          * unknown, so the full delay starts again. */
-        return boot_now + (uint64_t)e->hold * 1000u;
+        return boot_now + (uint64_t)hold * 1000u;
     case OUTBOX_HOLD_EPOCH:
         if (h->clock.known)
-            return devclock_board_ms(&h->clock, e->hold);
+            return devclock_board_ms(&h->clock, hold);
         /* No clock yet: the last accepted ack's time is a lower bound of
          * now, and the delay itself an upper bound of what remains. */
-        rem_s = e->hold > h->state.v.last_ack_time ? e->hold - h->state.v.last_ack_time : 0;
+        rem_s = hold > h->state.v.last_ack_time ? hold - h->state.v.last_ack_time : 0;
         return boot_now + min_u64(rem_s, (uint64_t)h->cfg.drug_sales_delay_s + HANDHELD_HOLD_MARGIN_S) * 1000u;
     }
     return boot_now;
+}
+
+static uint64_t due_of(const struct handheld *h, const struct outbox_entry *e)
+{
+    return e->due == SCHED_NEVER ? HANDHELD_NEVER : h->sched_base_ms + e->due;
+}
+
+static void set_due(const struct handheld *h, struct outbox_entry *e, uint64_t t)
+{
+    if (t == HANDHELD_NEVER)
+        e->due = SCHED_NEVER;
+    else if (t <= h->sched_base_ms)
+        e->due = 0;
+    else
+        e->due = t - h->sched_base_ms >= SCHED_NEVER ? SCHED_NEVER - 1u
+                                                      : (uint32_t)(t - h->sched_base_ms);
+}
+
+/* 0 (not held) for a record without a hold. */
+static uint64_t not_before_of(const struct handheld *h, const struct outbox_entry *e)
+{
+    if (e->hold_kind == OUTBOX_HOLD_NONE)
+        return 0;
+    return h->sched_base_ms + (uint64_t)e->not_before * 1000u;
+}
+
+static void set_not_before(const struct handheld *h, struct outbox_entry *e, uint64_t t)
+{
+    uint64_t s = t <= h->sched_base_ms ? 0 : (t - h->sched_base_ms + 999u) / 1000u;
+    e->not_before = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+/* Set a held record's release from its hold value in flash. A flash
+ * failure halts; a slot that no longer matches its commit is released, so
+ * that the send path reads it, counts it corrupt and stops sending it. */
+static int release_from_flash(struct handheld *h, struct outbox_entry *e, uint64_t boot_now)
+{
+    uint32_t hold;
+    int err;
+    if (e->hold_kind == OUTBOX_HOLD_NONE)
+        return HANDHELD_OK;
+    err = outbox_hold(&h->outbox, e, &hold);
+    if (err == OUTBOX_ERR_FLASH)
+        return HANDHELD_ERR_FLASH;
+    set_not_before(h, e, err ? boot_now : hold_release_ms(h, e, hold, boot_now));
+    return HANDHELD_OK;
+}
+
+/* Move sched_base_ms up to (about) now, keeping every stored time. A time
+ * already past may become a later past time: only future times are ever
+ * compared with anything but now. */
+static void rebase_schedule(struct handheld *h, uint64_t now)
+{
+    uint64_t d_ms;
+    uint32_t d_s;
+    size_t i;
+    if (now - h->sched_base_ms < SCHED_REBASE_MS)
+        return;
+    d_s = (uint32_t)((now - h->sched_base_ms) / 1000u);
+    d_ms = (uint64_t)d_s * 1000u;
+    for (i = 0; i < h->outbox.count; i++) {
+        struct outbox_entry *e = &h->outbox.entries[i];
+        if (e->due != SCHED_NEVER)
+            e->due = e->due > d_ms ? (uint32_t)(e->due - d_ms) : 0;
+        e->not_before = e->not_before > d_s ? e->not_before - d_s : 0;
+    }
+    h->sched_base_ms += d_ms;
 }
 
 int handheld_boot(struct handheld *h, const struct board *b, const struct handheld_config *cfg)
@@ -206,7 +287,7 @@ int handheld_boot(struct handheld *h, const struct board *b, const struct handhe
         h->cfg = *cfg;
     else
         handheld_config_default(&h->cfg);
-    err = check_config(&h->cfg);
+    err = check_config(&h->cfg, &h->dc);  /* h->dc is set up again below */
     if (!err)
         err = check_layout(b);
     if (err) {
@@ -230,6 +311,7 @@ int handheld_boot(struct handheld *h, const struct board *b, const struct handhe
         return err == OUTBOX_ERR_LAYOUT ? HANDHELD_ERR_LAYOUT : HANDHELD_ERR_FLASH;
 
     now = now_ms(h);
+    h->sched_base_ms = now;
     devclock_init(&h->clock);
     dutycycle_init(&h->dc);
     /* The budget was in RAM and is gone: assume the largest frame went out
@@ -237,10 +319,9 @@ int handheld_boot(struct handheld *h, const struct board *b, const struct handhe
     dutycycle_assume(&h->dc, h->cfg.uplink.freq_hz, now, uplink_airtime_us(h, RADIO_UPLINK_MAX_LEN));
     for (i = 0; i < h->outbox.count; i++) {
         struct outbox_entry *e = &h->outbox.entries[i];
-        e->not_before_ms = hold_release_ms(h, e, now);
-        e->due_ms = now;
-        if (e->hold_kind == OUTBOX_HOLD_EPOCH)
-            e->sched |= SCHED_HOLD_GUESSED;
+        if (release_from_flash(h, e, now))
+            return HANDHELD_ERR_FLASH;
+        set_due(h, e, now);
     }
     h->last_uplink_ms = now;
     h->hb.wanted = 1;  /* also how the device asks for the time (§6.3) */
@@ -327,9 +408,9 @@ static int store(struct handheld *h, struct record *r, uint32_t *counter)
         halt(h);
         return HANDHELD_ERR_FLASH;
     }
-    e->due_ms = now;
-    e->not_before_ms =
-        hold_kind == OUTBOX_HOLD_NONE ? now : now + (uint64_t)h->cfg.drug_sales_delay_s * 1000u;
+    set_due(h, e, now);
+    if (hold_kind != OUTBOX_HOLD_NONE)
+        set_not_before(h, e, now + (uint64_t)h->cfg.drug_sales_delay_s * 1000u);
     h->stats.logged++;
     *counter = c;
     return HANDHELD_OK;
@@ -382,11 +463,27 @@ static void make_heartbeat(struct handheld *h, uint64_t now)
     h->stats.heartbeats++;
 }
 
+/* The ack's radio settings (§3.1): its own frequency, the SF and bandwidth
+ * of the uplink it answers. */
+static struct board_radio_params downlink_params(const struct handheld *h)
+{
+    struct board_radio_params p = h->cfg.uplink;
+    p.freq_hz = h->cfg.downlink_freq_hz;
+    p.power_dBm = 0;
+    return p;
+}
+
+static void listen_until(struct handheld *h, uint64_t close_ms)
+{
+    struct board_radio_params p = downlink_params(h);
+    h->board->radio->listen(h->board->ctx, &p, close_ms);
+}
+
 static void stop_listening(struct handheld *h, uint64_t now)
 {
     h->listen_until_ms = 0;
     h->listening_after_hb = 0;
-    h->board->radio->listen(h->board->ctx, now);
+    listen_until(h, now);
 }
 
 /* One received frame (§6.3). */
@@ -428,13 +525,15 @@ static void take_ack(struct handheld *h, uint64_t now, const uint8_t *buf, size_
     }
     h->stats.acks_accepted++;
     if (newer) {
+        int guessed = !h->clock.known;
         devclock_set(&h->clock, now, ack.station_time,
                      (uplink_airtime_us(h, RADIO_ACK_LEN) + 500u) / 1000u);
-        for (i = 0; i < h->outbox.count; i++) {
+        for (i = 0; guessed && i < h->outbox.count; i++) {
             struct outbox_entry *e = &h->outbox.entries[i];
-            if (e->sched & SCHED_HOLD_GUESSED) {
-                e->not_before_ms = hold_release_ms(h, e, 0);  /* the clock is known now */
-                e->sched &= (uint8_t)~SCHED_HOLD_GUESSED;
+            /* the clock is known now: the epoch holds become exact */
+            if (e->hold_kind == OUTBOX_HOLD_EPOCH && release_from_flash(h, e, now)) {
+                halt(h);
+                return;
             }
         }
     } else {
@@ -489,6 +588,7 @@ uint64_t handheld_tick(struct handheld *h)
     if (h->halted)
         return HANDHELD_NEVER;
     now = now_ms(h);
+    rebase_schedule(h, now);
     while (!h->halted && (n = h->board->radio->receive(h->board->ctx, buf, sizeof buf, &meta)) > 0)
         take_ack(h, meta.end_ms <= now ? meta.end_ms : now, buf, n);
     if (h->halted)
@@ -518,19 +618,20 @@ uint64_t handheld_tick(struct handheld *h)
     if (!(h->hb.pending && h->hb.due_ms <= now)) {
         for (i = 0; i < h->outbox.count; i++) {
             struct outbox_entry *x = &h->outbox.entries[i];
-            if (x->not_before_ms > now) {
+            uint64_t nb = not_before_of(h, x), due = due_of(h, x);
+            if (nb > now) {
                 if (x->counter < blocked_above)
                     blocked_above = x->counter;
-                wake = min_u64(wake, x->not_before_ms);
+                wake = min_u64(wake, nb);
                 continue;
             }
             if (x->tries > 0 && x->counter > blocked_above)
                 continue;  /* cannot be acked before the held one: see top */
-            if (x->due_ms <= now) {
+            if (due <= now) {
                 e = x;
                 break;
             }
-            wake = min_u64(wake, x->due_ms);
+            wake = min_u64(wake, due);
         }
         if (!e)
             return wake;
@@ -545,7 +646,7 @@ uint64_t handheld_tick(struct handheld *h)
              * (dropping it would be a silent loss the officer never hears
              * of) but stop sending it; the status screen shows corrupt. */
             h->stats.corrupt++;
-            e->due_ms = HANDHELD_NEVER;
+            set_due(h, e, HANDHELD_NEVER);
             return now;
         }
         out = frame;
@@ -575,11 +676,11 @@ uint64_t handheld_tick(struct handheld *h)
     }
 
     if (e) {
-        if (e->tries < 0xFFFFu)
+        if (e->tries < 0xFFu)
             e->tries++;
         if (e->tries > 1)
             h->stats.retries++;
-        e->due_ms = now + backoff_ms(h, e->tries);
+        set_due(h, e, now + backoff_ms(h, e->tries));
     } else {
         if (h->hb.tries < 0xFFFFu)
             h->hb.tries++;
@@ -593,6 +694,6 @@ uint64_t handheld_tick(struct handheld *h)
     h->listen_until_ms = now + (t_us + 999u) / 1000u + h->cfg.rx_window_ms +
                          (uplink_airtime_us(h, RADIO_ACK_LEN) + 999u) / 1000u;
     h->listening_after_hb = e == NULL;
-    h->board->radio->listen(h->board->ctx, h->listen_until_ms);
+    listen_until(h, h->listen_until_ms);
     return h->listen_until_ms;
 }

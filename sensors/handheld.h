@@ -18,7 +18,8 @@
  *     (dutycycle.h).
  *
  * Portable C99: no heap, no stdio, no OS; all state lives in struct handheld
- * (fixed size, about 45 KiB, most of it the queue's RAM index) and in flash,
+ * (fixed size, about 22 KiB, most of it the queue's RAM index of 16 bytes
+ * per record, outbox.h) and in flash,
  * reached through struct board.
  *
  * Flash map (pages of board->flash->page_size bytes):
@@ -91,6 +92,8 @@ const char *handheld_strerror(int err);
 
 struct handheld_config {
     struct board_radio_params uplink;      /* e.g. 868.1 MHz, SF9, 125 kHz, 14 dBm */
+    uint32_t downlink_freq_hz;             /* where acks come: 869.525 MHz (§3.1), at the
+                                              uplink's SF and bandwidth */
     uint32_t rx_window_ms;                 /* how long to listen after each uplink ends */
     uint32_t retry_base_ms;                /* first retry after this, doubling */
     uint32_t retry_max_ms;                 /* cap of the doubling */
@@ -142,6 +145,8 @@ struct handheld {
     struct handheld_heartbeat hb;
     uint64_t listen_until_ms;      /* board time; 0 when not listening */
     uint64_t last_uplink_ms;
+    uint64_t sched_base_ms;        /* board time the queue entries' due and
+                                      not_before count from (handheld.c) */
     int listening_after_hb;        /* the open window follows a heartbeat */
     int halted;                    /* a flash operation failed: do nothing until boot */
     struct handheld_stats stats;

@@ -186,9 +186,7 @@ static int scan_page(struct outbox *ob, uint32_t qpage, uint32_t acked)
             struct outbox_entry *e = &ob->entries[ob->count++];
             memset(e, 0, sizeof *e);
             e->counter = w[W_COUNTER];
-            e->hold = w[W_HOLD];
             e->hold_kind = (uint8_t)(w[W_META] >> 8);
-            e->len = (uint8_t)w[W_META];
             e->slot = (uint16_t)slot;
             p->live++;
         }
@@ -321,9 +319,7 @@ int outbox_push(struct outbox *ob, uint32_t counter, uint8_t hold_kind, uint32_t
     e = &ob->entries[ob->count++];
     memset(e, 0, sizeof *e);
     e->counter = counter;
-    e->hold = hold;
     e->hold_kind = hold_kind;
-    e->len = (uint8_t)len;
     e->slot = (uint16_t)slot;
     if (entry)
         *entry = e;
@@ -365,20 +361,42 @@ int outbox_free_upto(struct outbox *ob, uint32_t acked)
     return OUTBOX_OK;
 }
 
+/* Read an entry's slot body back and check it is still the one indexed. */
+static int read_body(const struct outbox *ob, const struct outbox_entry *e,
+                     uint32_t w[OUTBOX_BODY_WORDS + 1])
+{
+    uint32_t len;
+    if (nvflash_read(ob->board, slot_addr(ob, e->slot), w, (OUTBOX_BODY_WORDS + 1) * 4u))
+        return OUTBOX_ERR_FLASH;
+    len = w[W_META] & 0xFFu;
+    if (w[W_COMMIT] != nvflash_commit(OUTBOX_TAG, w, OUTBOX_BODY_WORDS * sizeof(uint32_t)) ||
+        w[W_COUNTER] != e->counter || len < RADIO_UPLINK_MIN_LEN || len > OUTBOX_FRAME_MAX)
+        return OUTBOX_ERR_CORRUPT;
+    return OUTBOX_OK;
+}
+
 int outbox_read(const struct outbox *ob, const struct outbox_entry *e, uint8_t *buf,
                 size_t cap, size_t *len)
 {
-    uint32_t w[OUTBOX_BODY_WORDS + 1];
+    uint32_t w[OUTBOX_BODY_WORDS + 1], n;
+    int err;
 
     *len = 0;
-    if (nvflash_read(ob->board, slot_addr(ob, e->slot), w, sizeof w))
-        return OUTBOX_ERR_FLASH;
-    if (w[W_COMMIT] != nvflash_commit(OUTBOX_TAG, w, OUTBOX_BODY_WORDS * sizeof(uint32_t)) ||
-        w[W_COUNTER] != e->counter || (w[W_META] & 0xFFu) != e->len)
-        return OUTBOX_ERR_CORRUPT;
-    if (cap < e->len)
+    err = read_body(ob, e, w);
+    if (err)
+        return err;
+    n = w[W_META] & 0xFFu;
+    if (cap < n)
         return OUTBOX_ERR_FRAME;
-    memcpy(buf, &w[W_FRAME], e->len);
-    *len = e->len;
+    memcpy(buf, &w[W_FRAME], n);
+    *len = n;
     return OUTBOX_OK;
+}
+
+int outbox_hold(const struct outbox *ob, const struct outbox_entry *e, uint32_t *hold)
+{
+    uint32_t w[OUTBOX_BODY_WORDS + 1];
+    int err = read_body(ob, e, w);
+    *hold = err ? 0 : w[W_HOLD];
+    return err;
 }

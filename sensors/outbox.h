@@ -46,8 +46,10 @@
  * So no committed record is lost, none appears twice (each counter is
  * written to one slot only, once), and torn slots are ignored.
  *
- * RAM: one struct outbox_entry per live record (OUTBOX_MAX_SLOTS of them),
- * in queue order, so the handheld never scans flash to find what to send.
+ * RAM: one struct outbox_entry (16 B) per live record, OUTBOX_MAX_SLOTS of
+ * them, in queue order, so the handheld never scans flash to find what to
+ * send; what is needed only at boot or on the first ack (the hold value)
+ * and when a frame is read anyway (its length) is read from flash.
  */
 #ifndef LOFTE_OUTBOX_H
 #define LOFTE_OUTBOX_H
@@ -64,7 +66,9 @@
 #define OUTBOX_SLOT_WORDS (OUTBOX_BODY_WORDS + 2)   /* + commit, state */
 #define OUTBOX_SLOT_LEN (OUTBOX_SLOT_WORDS * 4)
 #define OUTBOX_MAX_PAGES 64
-#define OUTBOX_MAX_SLOTS 1280
+/* The standard geometry's 15 queue pages of 78 slots (handheld.h): the
+ * RAM index is sized for exactly that, since it is most of the RAM. */
+#define OUTBOX_MAX_SLOTS 1170
 
 /* hold_kind: how to read hold (drug-sales records, docs/protocol.md §5.5) */
 #define OUTBOX_HOLD_NONE 0
@@ -82,18 +86,19 @@ enum outbox_err {
 
 const char *outbox_strerror(int err);
 
+/* 16 bytes per queued record: the RAM index is most of the handheld's RAM
+ * (1,170 of them with the standard geometry, 18.7 KiB), so it holds only
+ * what the send loop needs on every tick. The frame, its length and the
+ * hold value stay in flash (outbox_read, outbox_hold). */
 struct outbox_entry {
     uint32_t counter;
-    uint32_t hold;            /* see hold_kind */
-    uint16_t slot;            /* page (queue-relative) * slots_per_page + index */
-    uint8_t hold_kind;
-    uint8_t len;              /* sealed frame length */
     /* Scheduling scratch owned by the caller (handheld.c): zero when the
      * entry is created, never read by the outbox, lost at power-off. */
-    uint16_t tries;
-    uint8_t sched;            /* caller's flags */
-    uint64_t not_before_ms;
-    uint64_t due_ms;
+    uint32_t due;             /* caller's time code for the next send */
+    uint32_t not_before;      /* caller's time code of the hold's release */
+    uint16_t slot;            /* page (queue-relative) * slots_per_page + index */
+    uint8_t hold_kind;        /* OUTBOX_HOLD_*; the hold value is in flash */
+    uint8_t tries;            /* caller's: transmissions so far (saturates) */
 };
 
 struct outbox_page {
@@ -148,9 +153,13 @@ int outbox_push(struct outbox *ob, uint32_t counter, uint8_t hold_kind, uint32_t
 int outbox_free_upto(struct outbox *ob, uint32_t acked);
 
 /* Read an entry's sealed frame back from flash (checked against its
- * commit word). */
+ * commit word); *len is its length. */
 int outbox_read(const struct outbox *ob, const struct outbox_entry *e, uint8_t *buf,
                 size_t cap, size_t *len);
+
+/* Read an entry's hold value (see hold_kind) back from flash, checked
+ * against its commit word like outbox_read. */
+int outbox_hold(const struct outbox *ob, const struct outbox_entry *e, uint32_t *hold);
 
 static inline size_t outbox_depth(const struct outbox *ob)
 {

@@ -189,11 +189,13 @@ static int sim_send(void *ctx, const uint8_t *frame, size_t len,
     return BOARD_OK;
 }
 
-static void sim_listen(void *ctx, uint64_t close_ms)
+static void sim_listen(void *ctx, const struct board_radio_params *p, uint64_t close_ms)
 {
     struct sim_board *b = ctx;
-    if (b->powered)
+    if (b->powered) {
         b->listen_until_ms = b->boot_ms + close_ms;
+        b->listen_params = *p;
+    }
 }
 
 static size_t sim_receive(void *ctx, uint8_t *buf, size_t cap, struct board_rx_meta *meta)

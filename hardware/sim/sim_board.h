@@ -62,6 +62,9 @@ struct sim_board {
     int powered;
 
     uint64_t listen_until_ms;         /* simulator time */
+    struct board_radio_params listen_params; /* the last listen()'s downlink settings;
+                                         the channel delivers every downlink regardless
+                                         (tests check what the firmware asked for) */
     struct sim_rx_slot rx[SIM_RX_QUEUE];
     size_t rx_count;
 

@@ -579,8 +579,8 @@ Test(channel, downlink_reaches_only_boards_listening_at_the_end_of_its_time_on_a
     memset(ack, 0x12, sizeof ack);
     now = start;
     /* board clocks start at their power-on (sim time 0 here) */
-    listening.board.radio->listen(listening.board.ctx, end + 500);
-    closes_early.board.radio->listen(closes_early.board.ctx, start + 100);
+    listening.board.radio->listen(listening.board.ctx, &p, end + 500);
+    closes_early.board.radio->listen(closes_early.board.ctx, &p, start + 100);
     cr_assert_eq(channel_downlink(&ch, 0, ack, sizeof ack, &p, start, NULL), CHANNEL_OK);
     advance_to(end + 1000);
 
@@ -615,7 +615,7 @@ Test(channel, downlink_loss_rate_converges_to_the_configured_value)
     for (i = 0; i < 5000; i++) {
         uint64_t t = (uint64_t)i * 1000;
         now = t;
-        b.board.radio->listen(b.board.ctx, t + 900);
+        b.board.radio->listen(b.board.ctx, &p, t + 900);
         cr_assert_eq(channel_downlink(&ch, 0, ack, sizeof ack, &p, t, NULL), CHANNEL_OK);
         advance_to(t + 999);
         got += b.board.radio->receive(b.board.ctx, buf, sizeof buf, &meta) == sizeof ack;
@@ -678,7 +678,10 @@ Test(channel, a_receiver_callback_can_answer_with_a_downlink_at_its_own_time)
     cr_assert_eq(channel_add_receiver(&ch, &r, NULL), CHANNEL_OK);
     board_up(&b, 1);
     send_at(&b, 1000, 1, 9);
-    b.board.radio->listen(b.board.ctx, 5000);
+    {
+        struct board_radio_params p = params(ACK_HZ, 9, 14);
+        b.board.radio->listen(b.board.ctx, &p, 5000);
+    }
     advance_to(5000); /* one call: the hand-over and the ack both happen inside */
     cr_assert_eq(answered, 1);
     cr_assert_eq(b.board.radio->receive(b.board.ctx, buf, sizeof buf, &meta), 23);
@@ -696,7 +699,7 @@ Test(channel, a_cancelled_downlink_never_goes_on_air)
     add_rx(&cap0, 0.0);
     board_up(&b, 1);
     memset(ack, 0x12, sizeof ack);
-    b.board.radio->listen(b.board.ctx, 10000);
+    b.board.radio->listen(b.board.ctx, &p, 10000);
     cr_assert_eq(channel_downlink(&ch, 0, ack, sizeof ack, &p, 2000, &ticket), CHANNEL_OK);
     advance_to(1000);
     cr_assert_eq(channel_cancel(&ch, ticket), CHANNEL_OK);

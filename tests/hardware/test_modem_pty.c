@@ -589,7 +589,10 @@ Test(modem_pty, a_tx_goes_on_air_at_its_time_and_is_answered_with_tx_done_after_
     end = start + toa_ms(9, tx.len);
 
     now = 1000;
-    b.board.radio->listen(b.board.ctx, end + 100);
+    {
+        struct board_radio_params p = {869525000u, 9, 125, 0};
+        b.board.radio->listen(b.board.ctx, &p, end + 100);
+    }
     cr_assert_eq(modem_pty_transmit(&m, &tx, 1000, &status), MODEM_PTY_OK, "%s", m.err);
     cr_assert_eq(status, MODEM_TX_SENT);
     tick(end - 1);
@@ -737,7 +740,10 @@ Test(modem_pty, unplug_cancels_a_tx_that_has_not_started)
     tx.power_dBm = 14;
     tx.len = (uint8_t)hex2bin(VEC_ACK, tx.frame, sizeof tx.frame);
     now = 1000;
-    b.board.radio->listen(b.board.ctx, 10000);
+    {
+        struct board_radio_params p = {869525000u, 9, 125, 0};
+        b.board.radio->listen(b.board.ctx, &p, 10000);
+    }
     cr_assert_eq(modem_pty_transmit(&m, &tx, 1000, &status), MODEM_PTY_OK);
     cr_assert_eq(status, MODEM_TX_SENT);
     tick(2000);

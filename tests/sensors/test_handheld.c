@@ -293,6 +293,21 @@ Test(handheld, listens_for_the_receive_window_after_each_uplink)
                          1000);
 }
 
+Test(handheld, listens_on_the_ack_frequency_at_the_uplink_sf_and_bandwidth)
+{
+    init(8);
+    r.cfg.uplink.freq_hz = 868300000u;
+    r.cfg.uplink.sf = 10;
+    boot();
+    r.station_on = 0;
+    while (r.ntx == 0)
+        rig_run_for(&r, 100);
+    cr_assert_eq(r.tx[0].p.freq_hz, 868300000u, "uplink where configured");
+    cr_assert_eq(r.sb.listen_params.freq_hz, 869525000u, "acks come on 869.525 MHz (§3.1)");
+    cr_assert_eq(r.sb.listen_params.sf, 10);
+    cr_assert_eq(r.sb.listen_params.bw_kHz, 125);
+}
+
 /* --- the full queue ------------------------------------------------------- */
 
 Test(handheld, a_full_queue_refuses_new_records_keeps_the_old_ones_and_logs_again_after_an_ack)
@@ -644,6 +659,9 @@ Test(handheld, refuses_flash_too_small_and_radio_settings_outside_eu868)
     r.cfg.uplink.sf = 13;
     cr_assert_eq(rig_boot(&r), HANDHELD_ERR_CONFIG);
     r.cfg.uplink.sf = 12;
+    r.cfg.downlink_freq_hz = 915000000u;
+    cr_assert_eq(rig_boot(&r), HANDHELD_ERR_CONFIG, "acks outside EU868");
+    r.cfg.downlink_freq_hz = 869525000u;
     boot();
 }
 
@@ -654,4 +672,66 @@ Test(handheld, every_error_code_has_a_sentence)
         cr_assert_str_neq(handheld_strerror(e), "unknown handheld error", "code %d", e);
     cr_assert_str_eq(handheld_strerror(-99), "unknown handheld error");
     rig_init(&r, 256, 8, 21);
+}
+
+/* --- memory: the queue's RAM index ------------------------------------------ */
+
+/* The whole firmware must fit 32 KiB of RAM (docs/firmware.md): the RAM
+ * index is 16 bytes a record and struct handheld stays under 24 KiB. */
+Test(handheld, keeps_its_queue_index_at_sixteen_bytes_a_record_and_its_state_under_24_kib)
+{
+    cr_assert_eq(sizeof(struct outbox_entry), 16);
+    cr_assert_geq(OUTBOX_MAX_SLOTS, (HANDHELD_FLASH_PAGES - HANDHELD_PAGE_QUEUE) *
+                                        outbox_slots_per_page(HANDHELD_FLASH_PAGE_SIZE));
+    cr_assert_leq(sizeof(struct handheld), 24u * 1024u, "%zu B", sizeof(struct handheld));
+}
+
+/* The index keeps its times in 32 bits from a base that handheld_tick moves
+ * forward every 2^30 ms (12.4 days): holds and retries across that move. */
+Test(handheld, holds_and_retries_keep_their_times_across_weeks_of_uptime)
+{
+    uint32_t d, n, lost;
+    uint64_t t0, t1, last;
+    long first;
+    size_t i;
+
+    init(12);
+    r.cfg.drug_sales_delay_s = 600;
+    boot();
+    /* just before the base's fourth move and 2^32 ms of uptime, with the
+     * station out of reach */
+    rig_run_until(&r, (4ull << 30) - 200000);
+    r.station_on = 0;
+    lost = log_one(ACT_PRESENCE_FOOT_PATROL, NULL);
+    t0 = r.now;
+    rig_run_until(&r, t0 + 3600000);
+    last = 0;
+    for (i = 0; i < r.ntx; i++) {
+        if (!r.tx[i].opened || r.tx[i].counter != lost)
+            continue;
+        if (last) {
+            cr_assert_geq(r.tx[i].at_ms - last, r.cfg.retry_base_ms,
+                          "retries stay paced by the backoff across the move");
+            cr_assert_leq(r.tx[i].at_ms - last, r.cfg.retry_max_ms + r.cfg.retry_max_ms / 4);
+        }
+        last = r.tx[i].at_ms;
+    }
+    cr_assert_geq(rig_sends_of(&r, lost, NULL), 5);
+    r.station_on = 1;
+    rig_run_for(&r, 3600000);
+    cr_assert_eq(handheld_queue_depth(&r.h), 0);
+
+    /* a hold logged after the move: released at its delay, not before */
+    rig_run_until(&r, (5ull << 30) + 5000);  /* past 2^32 ms too */
+    t1 = r.now;
+    d = log_one(ACT_YOUTH_DRUG_SALES, NULL);
+    n = log_one(ACT_YOUTH_OUTREACH, NULL);
+    rig_run_until(&r, t1 + 599000);
+    cr_assert_eq(rig_sends_of(&r, d, NULL), 0);
+    cr_assert_eq(rig_sends_of(&r, n, NULL), 1);
+    rig_run_until(&r, t1 + 700000);
+    cr_assert_eq(rig_sends_of(&r, d, &first), 1);
+    cr_assert_geq(r.tx[first].at_ms, t1 + 600000);
+    cr_assert_leq(r.tx[first].at_ms, t1 + 602000, "released within a second of its delay");
+    cr_assert_eq(handheld_queue_depth(&r.h), 0);
 }

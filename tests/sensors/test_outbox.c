@@ -363,3 +363,35 @@ Test(outbox, a_second_cut_while_open_repairs_is_harmless)
     }
     board_up(12);
 }
+
+/* The RAM index keeps no hold value and no length (outbox.h): both come
+ * back from flash, checked like the frame, also after a reopen. */
+Test(outbox, reads_each_records_hold_and_length_back_from_flash_and_refuses_a_changed_slot)
+{
+    uint8_t f[OUTBOX_FRAME_MAX];
+    uint32_t c, hold;
+    size_t len, got_len;
+    board_up(13);
+    cr_assert_eq(outbox_open(&ob, &sb.board, FIRST, NPAGES, 0), OUTBOX_OK);
+    for (c = 1; c <= 4; c++) {
+        len = frame_of(c, f);
+        cr_assert_eq(outbox_push(&ob, c, c % 2 ? OUTBOX_HOLD_EPOCH : OUTBOX_HOLD_BOOT,
+                                 1000u * c + 7u, f, len, NULL),
+                     OUTBOX_OK);
+    }
+    cr_assert_eq(outbox_open(&ob, &sb.board, FIRST, NPAGES, 0), OUTBOX_OK);
+    cr_assert_eq(outbox_depth(&ob), 4);
+    for (c = 1; c <= 4; c++) {
+        const struct outbox_entry *e = &ob.entries[c - 1];
+        cr_assert_eq(e->hold_kind, c % 2 ? OUTBOX_HOLD_EPOCH : OUTBOX_HOLD_BOOT);
+        cr_assert_eq(outbox_hold(&ob, e, &hold), OUTBOX_OK);
+        cr_assert_eq(hold, 1000u * c + 7u);
+        cr_assert_eq(outbox_read(&ob, e, f, sizeof f, &got_len), OUTBOX_OK);
+        cr_assert_eq(got_len, frame_of(c, f));
+    }
+    /* a bit of record 2's hold word decays: its commit no longer seals it */
+    sb.flash[(FIRST + 0) * PAGE + OUTBOX_HEADER_LEN + OUTBOX_SLOT_LEN + 4] &= 0xFE;
+    cr_assert_eq(outbox_hold(&ob, &ob.entries[1], &hold), OUTBOX_ERR_CORRUPT);
+    cr_assert_eq(hold, 0);
+    cr_assert_eq(outbox_read(&ob, &ob.entries[1], f, sizeof f, &got_len), OUTBOX_ERR_CORRUPT);
+}

@@ -1,0 +1,53 @@
+/* nrf52_board.h -- struct board on an nRF52840 + SX1262 board (target only).
+ *
+ * One port for every such board: a board is its pin table
+ * (a header in hardware/boards/, chosen at build time by LOFTE_BOARD_*). This file
+ * ties the drivers together: NVMC for the flash store at NRF52_STORE_BASE,
+ * the SX126x behind SPIM2 as the radio, RTC1 as the clock, the RNG, the
+ * watchdog, the buttons; and sleeps between events with WFE.
+ *
+ * Waking: DIO1 is GPIOTE event 0 (rising edge), the buttons raise the
+ * GPIOTE PORT event through SENSE, the UART raises RXDRDY, RTC1 COMPARE0
+ * ends each sleep. With SCR.SEVONPEND (startup) their pending interrupts
+ * wake WFE without any handler running.
+ */
+#ifndef LOFTE_NRF52_BOARD_H
+#define LOFTE_NRF52_BOARD_H
+
+#include "board.h"
+#include "board_pins.h"
+#include "nrf52_buttons.h"
+#include "nrf52_nvmc.h"
+#include "nrf52_periph.h"
+#include "sx126x_radio.h"
+
+struct nrf52_board {
+    struct board board;
+    struct board_flash flash_ops;
+    struct board_radio radio_ops;
+    struct nrf52_clock clock;
+    struct nrf52_nvmc nvmc;
+    struct nrf52_spim spim;
+    struct sx126x_radio radio;
+    struct nrf52_buttons buttons;
+    struct nrf52_saadc battery;
+    int radio_err;            /* sx126x_init's answer */
+    uint32_t max_sleep_ms;    /* half the watchdog timeout: it runs while we sleep */
+};
+
+extern const struct board_pins board_pins;
+
+/* Power the rails, start the clock, the radio, the store, the buttons and
+ * the watchdog (timeout_s). Returns 0 or the sx126x error (the board
+ * struct is still usable: its radio refuses to send). */
+int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s);
+
+/* Feed the watchdog, then sleep until board time wake_ms or an event
+ * (DIO1, a button edge, a UART byte), but never longer than half the
+ * watchdog timeout (the firmware may ask for hours: its 12 h heartbeat).
+ * Latches DIO1's time for the radio. */
+void nrf52_board_sleep(struct nrf52_board *b, uint64_t wake_ms);
+
+uint64_t nrf52_board_now(struct nrf52_board *b);
+
+#endif
