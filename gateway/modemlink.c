@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -50,8 +51,8 @@ static void open_failed(struct modemlink *ml, const char *why)
      * otherwise log every backoff period */
     if (strcmp(why, ml->last_open_err) != 0) {
         log_warn("modem port: %s; retrying every %d ms at most", why, PORT_RETRY_MAX_MS);
-        strncpy(ml->last_open_err, why, sizeof ml->last_open_err - 1);
-        ml->last_open_err[sizeof ml->last_open_err - 1] = 0;
+        /* a longer reason is cut; it only decides whether to log again */
+        snprintf(ml->last_open_err, sizeof ml->last_open_err, "%s", why);
     }
 }
 
