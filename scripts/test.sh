@@ -7,14 +7,14 @@
 #
 #   scripts/test.sh [ctest arguments, e.g. -R fuzz]
 #
-# LOFTE_BUILD (build/test), LOFTE_GCC_BUILD (build/gcc; "off" skips it),
+# LOFTE_BUILD (build/test), LOFTE_GCC_BUILD (build/test-gcc; "off" skips it),
 # LOFTE_FUZZ_SECONDS (20 per fuzzer).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/build_progress.sh
 scripts/deps.sh
 BUILD=${LOFTE_BUILD:-build/test}
-GCC_BUILD=${LOFTE_GCC_BUILD:-build/gcc}
+GCC_BUILD=${LOFTE_GCC_BUILD:-build/test-gcc}
 mkdir -p "$BUILD"
 
 # gcc first: a compile error there is found in a minute, before the long

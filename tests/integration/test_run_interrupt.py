@@ -52,7 +52,12 @@ def main():
             if time.time() > deadline:
                 break
         time.sleep(2)  # the simulation is under way
-        os.killpg(p.pid, signal.SIGINT)
+        try:
+            os.killpg(p.pid, signal.SIGINT)
+        except ProcessLookupError:
+            print("".join(out) + p.stdout.read())
+            print("FAIL: the demo ended before it could be interrupted")
+            return 1
         t0 = time.time()
         try:
             rest, _ = p.communicate(timeout=20)
