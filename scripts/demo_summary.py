@@ -48,8 +48,8 @@ def line(label, text):
 
 
 print("lofte demo: summary")
-line("logged", "%d records by the simulated officers (demo/ground-truth.jsonl), %d of them "
-     "voids" % (logged, voids))
+line("logged", "%d records by the simulated officers (%s), %d of them voids" %
+     (logged, os.path.relpath(os.path.join(demo, "ground-truth.jsonl")), voids))
 line("at the collector", "%d of them, each once: %d missing, %d not logged" %
      (len(held), missing, extra))
 line("heartbeats", "%d more: each handheld's periodic \"still here\" (battery, queue), "
@@ -62,5 +62,5 @@ rest = counted - (len(held) - voids - voided - undated)
 line("counted", "%d = %d - %d voids - %d records they cancel%s" %
      (counted, len(held), voids, voided, " - %d undated" % undated if undated else "") +
      ("" if rest == 0 else " (differs by %d)" % rest))
-line("took", "%d s (build included)" % seconds)
+line("took", "%d s" % seconds)
 sys.exit(0 if missing == 0 and extra == 0 and rest == 0 else 1)
