@@ -232,7 +232,13 @@ struct errs {
     char *buf;
     size_t len, cap;
     int first;        /* code of the first problem, CONFIG_OK if none */
+    int full;         /* a problem did not fit; the marker line ends buf */
 };
+
+/* The last line when the buffer cannot hold every problem: whole lines
+ * only, never one cut in the middle (fuzz_gateway_config found
+ * "/etc/lofte/gateway.ini:1" ending a full buffer). */
+#define ERRS_MORE "... and more problems (not shown)"
 
 static void errs_init(struct errs *e, char *buf, size_t cap)
 {
@@ -240,6 +246,7 @@ static void errs_init(struct errs *e, char *buf, size_t cap)
     e->cap = buf ? cap : 0;
     e->len = 0;
     e->first = CONFIG_OK;
+    e->full = 0;
     if (e->cap)
         buf[0] = 0;
 }
@@ -249,18 +256,34 @@ static void errs_add(struct errs *e, int code, const char *fmt, ...)
 {
     va_list ap;
     int n;
+    size_t sep;
     if (e->first == CONFIG_OK)
         e->first = code;
-    if (e->len + 2 >= e->cap)
+    if (e->full || e->cap == 0)
         return;
-    if (e->len)
-        e->buf[e->len++] = '\n';
+    sep = e->len ? 1 : 0;
     va_start(ap, fmt);
-    n = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         n = 0;
-    e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
+    /* room for this line and, after it, the marker */
+    if (e->len + sep + (size_t)n + 1 + sizeof ERRS_MORE <= e->cap) {
+        if (sep)
+            e->buf[e->len++] = '\n';
+        va_start(ap, fmt);
+        vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+        va_end(ap);
+        e->len += (size_t)n;
+        return;
+    }
+    e->full = 1;
+    if (e->len + sep + sizeof ERRS_MORE <= e->cap) {
+        if (sep)
+            e->buf[e->len++] = '\n';
+        memcpy(e->buf + e->len, ERRS_MORE, sizeof ERRS_MORE);
+        e->len += sizeof ERRS_MORE - 1;
+    }
 }
 
 /* --- table helpers -------------------------------------------------------------- */

@@ -450,3 +450,30 @@ Test(config, parsing_twice_in_one_process_starts_afresh)
     cr_assert_str_eq(config_origin(&c, "station_id"), "unset");
     cr_assert_str_eq(config_origin(&c, "baud"), "option --baud");
 }
+
+/* fuzz_gateway_config: a full error buffer ended in a line cut in the
+ * middle ("gateway.ini:1"); now only whole lines, and a last one saying
+ * more were not shown. */
+Test(config, a_full_error_buffer_holds_whole_lines_and_says_more_were_left_out)
+{
+    static char text[8192], small[300];
+    char *line, *save = NULL;
+    size_t n = 0;
+    int i, lines = 0;
+    for (i = 0; i < 200; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "broken line %d\n", i);
+    write_ini(text);
+    cr_assert_eq(config_load_file(&c, ini, small, sizeof small), CONFIG_ERR_SYNTAX);
+    cr_assert_lt(strlen(small), sizeof small);
+    for (line = strtok_r(small, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lines++;
+        if (strcmp(line, "... and more problems (not shown)") == 0) {
+            cr_assert_null(strtok_r(NULL, "\n", &save), "the marker is the last line");
+            cr_assert_gt(lines, 1);
+            return;
+        }
+        cr_assert(strstr(line, ": not a `name = value` line or a `[section]` header"),
+                  "a whole line: '%s'", line);
+    }
+    cr_assert_fail("no line says that problems were left out");
+}
