@@ -19,10 +19,18 @@ int main(int argc, char **argv)
 {
     char pub[UPSTREAM_Z85_LEN + 1], err[512];
     const char *base, *name;
+    static const char usage[] =
+        "usage: lofte-curve-keygen BASE   (writes BASE.key, mode 0600, and BASE.pub)\n";
     if (version_requested(argc, argv, "lofte-curve-keygen"))
         return 0;
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: lofte-curve-keygen BASE   (writes BASE.key, mode 0600, and BASE.pub)\n");
+        fprintf(stderr, "lofte-curve-keygen: %s", argc < 2 ? "which key pair? give BASE\n" :
+                argc > 2 ? "one BASE only\n" : "unknown option (see --help)\n");
+        fputs(usage, stderr);
         return 2;
     }
     base = argv[1];

@@ -57,7 +57,9 @@ static int zap_name_ok(const char *s, size_t n)
 
 int zap_allowed_load(const char *path, struct zap_allowed *out, char *err, size_t errlen)
 {
-    char line[512];
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
     struct stat st;
     size_t cap = 0, lineno = 0, i;
     int rc = ZAP_OK;
@@ -76,12 +78,16 @@ int zap_allowed_load(const char *path, struct zap_allowed *out, char *err, size_
         fclose(f);
         return ZAP_ERR_MODE;
     }
-    while (rc == ZAP_OK && fgets(line, sizeof line, f)) {
+    /* getline, not fgets: it says how long the line is, so a NUL byte is
+     * an error here instead of silently ending the line (fuzz_allowed_gateways
+     * found "<key> name\0<more>" accepted as "name") */
+    while (rc == ZAP_OK && (len = getline(&line, &linecap, f)) >= 0) {
         char *p = line, *key, *name, *end;
         struct zap_gateway *g;
         lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s:%zu: line too long", path, lineno);
+        if (memchr(line, 0, (size_t)len)) {
+            snprintf(err, errlen, "%s:%zu: a NUL byte in the line (not a text file?)", path,
+                     lineno);
             rc = ZAP_ERR_SYNTAX;
             break;
         }
@@ -143,6 +149,7 @@ int zap_allowed_load(const char *path, struct zap_allowed *out, char *err, size_
         snprintf(err, errlen, "cannot read allowed-gateways file %s: %s", path, strerror(errno));
         rc = ZAP_ERR_FILE;
     }
+    free(line);
     fclose(f);
     if (rc != ZAP_OK)
         zap_allowed_free(out);

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "config.h"
 
 enum opt_type {
@@ -240,7 +238,13 @@ struct errs {
     char *buf;
     size_t len, cap;
     int first;        /* code of the first problem, CONFIG_OK if none */
+    int full;         /* a problem did not fit; the marker line ends buf */
 };
+
+/* The last line when the buffer cannot hold every problem: whole lines
+ * only, never one cut in the middle (fuzz_gateway_config found
+ * "/etc/lofte/gateway.ini:1" ending a full buffer). */
+#define ERRS_MORE "... and more problems (not shown)"
 
 static void errs_init(struct errs *e, char *buf, size_t cap)
 {
@@ -248,6 +252,7 @@ static void errs_init(struct errs *e, char *buf, size_t cap)
     e->cap = buf ? cap : 0;
     e->len = 0;
     e->first = CONFIG_OK;
+    e->full = 0;
     if (e->cap)
         buf[0] = 0;
 }
@@ -257,18 +262,34 @@ static void errs_add(struct errs *e, int code, const char *fmt, ...)
 {
     va_list ap;
     int n;
+    size_t sep;
     if (e->first == CONFIG_OK)
         e->first = code;
-    if (e->len + 2 >= e->cap)
+    if (e->full || e->cap == 0)
         return;
-    if (e->len)
-        e->buf[e->len++] = '\n';
+    sep = e->len ? 1 : 0;
     va_start(ap, fmt);
-    n = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
         n = 0;
-    e->len += (size_t)n < e->cap - e->len ? (size_t)n : e->cap - e->len - 1;
+    /* room for this line and, after it, the marker */
+    if (e->len + sep + (size_t)n + 1 + sizeof ERRS_MORE <= e->cap) {
+        if (sep)
+            e->buf[e->len++] = '\n';
+        va_start(ap, fmt);
+        vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+        va_end(ap);
+        e->len += (size_t)n;
+        return;
+    }
+    e->full = 1;
+    if (e->len + sep + sizeof ERRS_MORE <= e->cap) {
+        if (sep)
+            e->buf[e->len++] = '\n';
+        memcpy(e->buf + e->len, ERRS_MORE, sizeof ERRS_MORE);
+        e->len += sizeof ERRS_MORE - 1;
+    }
 }
 
 /* --- table helpers -------------------------------------------------------------- */
@@ -407,36 +428,40 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
 
 /* --- the INI file -------------------------------------------------------------------- */
 
+/* The reader is ours, not a library's: it knows each line's number, reads
+ * lines of any length (a value's own limit, CONFIG_VALUE_MAX, is checked
+ * with its name), refuses a NUL byte instead of cutting the line at it, and
+ * goes on after a broken line, so one run reports every problem.
+ *
+ * A line, after leading and trailing blanks are dropped, is empty, a
+ * comment (';' or '#' first), `[section]` (a comment may follow), or
+ * `name = value` (value ends at a blank followed by ';'). An indented line
+ * that is not `name = value` right after a key line is what other INI
+ * readers fold into that key's value; here values are one line, and it is
+ * reported as such. A UTF-8 byte order mark on the first line is skipped. */
 struct file_ctx {
     struct config *c;
     const char *path;
-    FILE *f;
-    char *line;          /* the raw current line, for what inih does not say */
-    size_t line_cap;
     unsigned lineno;
     int prev_idx;        /* option of the previous key line, for continuations */
+    int section_bad;     /* the current [section] was refused (already said) */
     struct errs *e;
 };
 
-/* inih's line source: one call per line of the file, so the handler's
- * line number is ours (this libinih does not pass it); an over-long line
- * is reported and replaced by a blank one instead of being split into two
- * lines inih would misread. */
-static char *file_reader(char *str, int num, void *stream)
+static int is_blank(char ch)
 {
-    struct file_ctx *fc = stream;
-    ssize_t n = getline(&fc->line, &fc->line_cap, fc->f);
-    if (n < 0)
-        return NULL;
-    fc->lineno++;
-    if ((size_t)n + 1 > (size_t)num) {
-        errs_add(fc->e, CONFIG_ERR_SYNTAX, "%s:%u: line longer than %d characters", fc->path,
-                 fc->lineno, num - 3);
-        strcpy(str, "\n");
-        return str;
-    }
-    memcpy(str, fc->line, (size_t)n + 1);
-    return str;
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* s[0..n) without its leading and trailing blanks, NUL-terminated in place. */
+static char *trim(char *s, size_t n)
+{
+    while (n && is_blank(s[n - 1]))
+        n--;
+    s[n] = 0;
+    while (is_blank(*s))
+        s++;
+    return s;
 }
 
 static int known_section(const char *s)
@@ -448,9 +473,8 @@ static int known_section(const char *s)
     return 0;
 }
 
-static int file_handler(void *user, const char *section, const char *name, const char *value)
+static void file_key(struct file_ctx *fc, const char *section, const char *name, const char *value)
 {
-    struct file_ctx *fc = user;
     struct config_value *v;
     const struct option_def *o;
     char where[CONFIG_WHERE_MAX];
@@ -458,36 +482,18 @@ static int file_handler(void *user, const char *section, const char *name, const
     unsigned ln = fc->lineno;
     const char *p;
 
-    /* inih folds an indented line into the previous key's value and calls
-     * us again with that key: say so, not "given twice" */
-    if (fc->line && (fc->line[0] == ' ' || fc->line[0] == '\t') && idx == fc->prev_idx &&
-        idx >= 0) {
-        errs_add(fc->e, CONFIG_ERR_SYNTAX,
-                 "%s:%u: an indented line continues %s's value; values are one line "
-                 "(remove the indent)", fc->path, ln, name);
-        return 1;
-    }
     fc->prev_idx = idx;
-    if (section[0] && !known_section(section)) {
-        char list[128];
-        size_t i, n = 0;
-        for (i = 0; i < sizeof config_sections / sizeof config_sections[0] && n < sizeof list;
-             i++)
-            n += (size_t)snprintf(list + n, sizeof list - n, "%s[%s]", i ? ", " : "",
-                                  config_sections[i]);
-        errs_add(fc->e, CONFIG_ERR_UNKNOWN, "%s:%u: unknown section [%s] (sections: %s)",
-                 fc->path, ln, section, list);
-        return 1;
-    }
+    if (fc->section_bad)
+        return; /* its header was reported; one error, not one per key */
     if (idx < 0) {
         errs_add(fc->e, CONFIG_ERR_UNKNOWN, "%s:%u: unknown key '%s' (see --help)", fc->path,
                  ln, name);
-        return 1;
+        return;
     }
     if (!config_options[idx].section) {
         errs_add(fc->e, CONFIG_ERR_UNKNOWN, "%s:%u: %s can only be given on the command line",
                  fc->path, ln, name);
-        return 1;
+        return;
     }
     o = &config_options[idx];
     if (strcmp(section, o->section) != 0) {
@@ -497,42 +503,121 @@ static int file_handler(void *user, const char *section, const char *name, const
         else
             errs_add(fc->e, CONFIG_ERR_UNKNOWN, "%s:%u: %s is outside any section; put it "
                      "under [%s]", fc->path, ln, name, o->section);
-        return 1;
+        return;
     }
     v = &fc->c->values[idx];
     if (v->line) {
         errs_add(fc->e, CONFIG_ERR_SYNTAX, "%s:%u: %s is given twice (first on line %u)",
                  fc->path, ln, name, v->line);
-        return 1;
+        return;
     }
     v->line = ln;
-    /* inih ends a value only at " ;": a " #" would silently become part of
-     * a path */
+    /* a value ends only at " ;": a " #" would silently become part of a
+     * path */
     for (p = value; *p; p++) {
         if ((*p == ' ' || *p == '\t') && p[1] == '#') {
             errs_add(fc->e, CONFIG_ERR_SYNTAX, "%s:%u: %s: comments after a value start "
                      "with ';', not '#'", fc->path, ln, name);
-            return 1;
+            return;
         }
     }
     if (v->from == CONFIG_FROM_CLI)
-        return 1; /* checked above, but the command line wins */
+        return; /* checked above, but the command line wins */
     if (strlen(value) >= sizeof v->raw) {
         errs_add(fc->e, CONFIG_ERR_VALUE, "%s:%u: %s: value longer than %zu bytes", fc->path,
                  ln, name, sizeof v->raw - 1);
-        return 1;
+        return;
     }
     snprintf(where, sizeof where, "%s:%u", fc->path, ln);
     set_value(v, CONFIG_FROM_FILE, where, value);
-    return 1;
+}
+
+static void section_unknown(struct file_ctx *fc, const char *section)
+{
+    char list[128];
+    size_t i, n = 0;
+    for (i = 0; i < sizeof config_sections / sizeof config_sections[0] && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s[%s]", i ? ", " : "",
+                              config_sections[i]);
+    errs_add(fc->e, CONFIG_ERR_UNKNOWN, "%s:%u: unknown section [%s] (sections: %s)", fc->path,
+             fc->lineno, section, list);
+    fc->section_bad = 1;
+}
+
+/* One line of the file (n bytes, no newline, NUL-terminated at n). */
+static void file_line(struct file_ctx *fc, char *raw, size_t n, char *section, size_t seccap)
+{
+    unsigned ln = fc->lineno;
+    int indented = n && is_blank(raw[0]);
+    char *s, *eq, *name, *value, *p;
+    const char *nul = memchr(raw, 0, n);
+
+    if (nul) {
+        errs_add(fc->e, CONFIG_ERR_SYNTAX, "%s:%u: a NUL byte at column %zu; a config file "
+                 "is text", fc->path, ln, (size_t)(nul - raw) + 1);
+        fc->prev_idx = -1;
+        return;
+    }
+    if (ln == 1 && n >= 3 && memcmp(raw, "\xEF\xBB\xBF", 3) == 0) {
+        raw += 3;
+        n -= 3;
+    }
+    s = trim(raw, n);
+    if (s[0] == 0 || s[0] == ';' || s[0] == '#')
+        return;
+    if (s[0] == '[') {
+        char *close = strchr(s, ']');
+        fc->prev_idx = -1;
+        fc->section_bad = 0;
+        p = close ? trim(close + 1, strlen(close + 1)) : NULL;
+        if (!close || (p[0] && p[0] != ';' && p[0] != '#')) {
+            errs_add(fc->e, CONFIG_ERR_SYNTAX, "%s:%u: a section header is `[name]`, "
+                     "alone on its line", fc->path, ln);
+            fc->section_bad = 1;
+            return;
+        }
+        *close = 0;
+        name = trim(s + 1, strlen(s + 1));
+        snprintf(section, seccap, "%s", name);
+        if (!known_section(name))
+            section_unknown(fc, name);
+        return;
+    }
+    eq = strchr(s, '=');
+    if (!eq || eq == s) {
+        if (indented && fc->prev_idx >= 0)
+            errs_add(fc->e, CONFIG_ERR_SYNTAX,
+                     "%s:%u: an indented line continues %s's value; values are one line "
+                     "(remove the indent)", fc->path, ln, config_options[fc->prev_idx].name);
+        else
+            errs_add(fc->e, CONFIG_ERR_SYNTAX,
+                     "%s:%u: not a `name = value` line or a `[section]` header", fc->path, ln);
+        fc->prev_idx = -1;
+        return;
+    }
+    *eq = 0;
+    name = trim(s, (size_t)(eq - s));
+    value = eq + 1;
+    for (p = value; *p; p++) {
+        if (is_blank(*p) && p[1] == ';') {
+            *p = 0;
+            break;
+        }
+    }
+    value = trim(value, strlen(value));
+    if (value[0] == ';')
+        value[0] = 0; /* `feed = ; off`: an empty value and its comment */
+    file_key(fc, section, name, value);
 }
 
 int config_load_file(struct config *c, const char *path, char *err, size_t errlen)
 {
     struct file_ctx fc;
     struct errs e;
-    int r;
-    size_t i;
+    FILE *f;
+    char *line = NULL, section[64] = "";
+    size_t cap = 0, i;
+    ssize_t n;
 
     errs_init(&e, err, errlen);
     memset(&fc, 0, sizeof fc);
@@ -540,23 +625,23 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
     fc.path = path;
     fc.e = &e;
     fc.prev_idx = -1;
-    fc.f = fopen(path, "re");
-    if (!fc.f) {
+    f = fopen(path, "re");
+    if (!f) {
         errs_add(&e, CONFIG_ERR_FILE, "cannot read config file %s: %s", path, strerror(errno));
         return e.first;
     }
     for (i = 0; i < CONFIG_NOPTIONS; i++)
         c->values[i].line = 0; /* "given twice" is per file */
-    r = ini_parse_stream(file_reader, &fc, file_handler, &fc);
-    if (r > 0)
-        /* inih stops judging syntax after its first error and names only
-         * that line; our handler has reported everything else */
-        errs_add(&e, CONFIG_ERR_SYNTAX,
-                 "%s:%d: not a `name = value` line or a `[section]` header", path, r);
-    else if (r < 0 || ferror(fc.f))
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        fc.lineno++;
+        if (n && line[n - 1] == '\n')
+            line[--n] = 0;
+        file_line(&fc, line, (size_t)n, section, sizeof section);
+    }
+    if (ferror(f))
         errs_add(&e, CONFIG_ERR_FILE, "cannot read config file %s: %s", path, strerror(errno));
-    free(fc.line);
-    fclose(fc.f);
+    free(line);
+    fclose(f);
     return e.first;
 }
 
@@ -692,17 +777,32 @@ int config_check(struct config *c, char *err, size_t errlen)
 
 int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
-    int r;
+    int r, rc;
+    size_t used;
     config_init(c);
     if ((r = config_parse_args(c, argc, argv, err, errlen)) != CONFIG_OK)
         return r;
     if (c->action == CONFIG_HELP)
         return CONFIG_OK;
-    if (c->config_path[0] && (r = config_load_file(c, c->config_path, err, errlen)) != CONFIG_OK)
+    if (c->config_path[0] && (r = config_load_file(c, c->config_path, err, errlen)) != CONFIG_OK &&
+        (r == CONFIG_ERR_FILE || c->action == CONFIG_LIST_PORTS))
         return r;
     if (c->action == CONFIG_LIST_PORTS)
         return CONFIG_OK; /* listing ports needs no valid station settings */
-    return config_check(c, err, errlen);
+    /* The file's own problems and the values' problems in one report: an
+     * operator fixes them all in one edit, not one pass each. A line the
+     * file reader refused left its option unset or default, so check may
+     * add "is required" for it, which is true. */
+    if (r == CONFIG_OK)
+        return config_check(c, err, errlen);
+    used = strlen(err);
+    if (used + 2 < errlen) {
+        err[used] = '\n';
+        rc = config_check(c, err + used + 1, errlen - used - 1);
+        if (rc == CONFIG_OK)
+            err[used] = 0;
+    }
+    return r;
 }
 
 /* --- help ------------------------------------------------------------------------------ */

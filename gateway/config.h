@@ -27,7 +27,10 @@
  * the wrong section, an unknown key or section, a key given twice, a line
  * that is not `name = value` or `[section]`: each is an error naming
  * file:line. Comments are lines starting with ';' or '#', or ' ;' after a
- * value (inih's rules).
+ * value. Lines may be of any length (a value is at most CONFIG_VALUE_MAX - 1
+ * bytes, said with its name); a NUL byte is an error, never the end of the
+ * line. config.c reads the file itself (no INI library), so every line's
+ * problem is reported, not only the first.
  *
  * Size: struct config is ~80 kB (text of every option with its origin);
  * one per process.
@@ -138,7 +141,9 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 int config_check(struct config *c, char *err, size_t errlen);
 
 /* The whole sequence: args, file (if --config), check. Stops after the
- * args for --help. */
+ * args for --help, and after the args' problems or an unreadable file;
+ * otherwise the file's problems and every value's come in one err, and
+ * the code returned is the file's first. */
 int config_load(struct config *c, int argc, char **argv, char *err, size_t errlen);
 
 /* Where an option's value came from ("file:line", "option --x",

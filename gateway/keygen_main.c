@@ -22,13 +22,26 @@
 #define _DEFAULT_SOURCE /* explicit_bzero */
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "keystore.h"
-#include "log.h"
+#include "log.h" /* LOG_PRINTF */
 #include "version.h"
+
+/* "lofte-keygen: <message>", the form every lofte program's errors take. */
+LOG_PRINTF(1, 2)
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("lofte-keygen: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -64,7 +77,6 @@ int main(int argc, char **argv)
     uint8_t key[KEYSTORE_KEY_LEN];
     char err[1024], line[KEYSTORE_LINE_MAX];
 
-    log_set_prefix(LOG_PREFIX_PLAIN); /* a command for people, not for the journal */
     opterr = 0;
     while ((r = getopt_long(argc, argv, ":k:o:h", longopts, NULL)) != -1) {
         switch (r) {
@@ -73,35 +85,35 @@ int main(int argc, char **argv)
         case 's': to_stdout = 1; break;
         case 'h': usage(stdout, argv[0]); return 0;
         case ':':
-            log_error("option %s needs a value (see --help)", argv[optind - 1]);
+            fail("option %s needs a value (see --help)", argv[optind - 1]);
             return 2;
         default:
-            log_error("unknown option %s (see --help)", argv[optind - 1]);
+            fail("unknown option %s (see --help)", argv[optind - 1]);
             return 2;
         }
     }
     if (!keys && optind < argc)
         keys = argv[optind++];
     if (optind < argc) {
-        log_error("unexpected argument '%s' (see --help)", argv[optind]);
+        fail("unexpected argument '%s' (see --help)", argv[optind]);
         return 2;
     }
     if (!keys) {
-        log_error("which key file? give --keys FILE (see --help)");
+        fail("which key file? give --keys FILE (see --help)");
         return 2;
     }
     if (!out == !to_stdout) {
-        log_error("say where the handheld's key goes: --out FILE or --stdout (one of them)");
+        fail("say where the handheld's key goes: --out FILE or --stdout (one of them)");
         return 2;
     }
 
     if (out && (code = keystore_create(out, "lofte handheld key: load it into the handheld, "
                                             "then delete this file", err, sizeof err)) != 0) {
-        log_error("%s", err);
+        fail("%s", err);
         return 1;
     }
     if ((code = keystore_provision(keys, &device, key, err, sizeof err)) != 0) {
-        log_error("%s", err);
+        fail("%s", err);
         if (out)
             unlink(out);
         return 1;
@@ -116,7 +128,7 @@ int main(int argc, char **argv)
     }
     explicit_bzero(key, sizeof key);
     if (code != 0) {
-        log_error("%s; device %08x is in %s but no handheld has its key: remove its line",
+        fail("%s; device %08x is in %s but no handheld has its key: remove its line",
                   err, (unsigned)device, keys);
         if (out)
             unlink(out);

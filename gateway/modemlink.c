@@ -51,7 +51,7 @@ static void open_failed(struct modemlink *ml, const char *why)
      * otherwise log every backoff period */
     if (strcmp(why, ml->last_open_err) != 0) {
         log_warn("modem port: %s; retrying every %d ms at most", why, PORT_RETRY_MAX_MS);
-        /* a longer reason is cut: it only has to tell reasons apart */
+        /* a longer reason is cut; it only decides whether to log again */
         snprintf(ml->last_open_err, sizeof ml->last_open_err, "%s", why);
     }
 }

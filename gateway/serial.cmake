@@ -2,23 +2,17 @@
 # store, configuration, log (lofte_gwserial), and lofte-keygen.
 # Included by gateway/CMakeLists.txt; the link side is link.cmake.
 #
-# Only port.c includes libserialport.h and only config.c includes ini.h,
-# but both libraries are PUBLIC so anything linking lofte_gwserial links.
+# Only port.c includes libserialport.h, but the library is PUBLIC so
+# anything linking lofte_gwserial links. config.c reads its INI file itself.
 
 find_package(PkgConfig QUIET)
 if(PKG_CONFIG_FOUND)
   pkg_check_modules(LIBSERIALPORT QUIET IMPORTED_TARGET libserialport)
-  pkg_check_modules(INIH QUIET IMPORTED_TARGET inih)
 endif()
 if(TARGET PkgConfig::LIBSERIALPORT)
   set(LOFTE_SERIALPORT_LIB PkgConfig::LIBSERIALPORT)
 else()
   find_library(LOFTE_SERIALPORT_LIB serialport REQUIRED)
-endif()
-if(TARGET PkgConfig::INIH)
-  set(LOFTE_INIH_LIB PkgConfig::INIH)
-else()
-  find_library(LOFTE_INIH_LIB inih REQUIRED)
 endif()
 
 add_library(lofte_gwserial STATIC
@@ -30,7 +24,7 @@ add_library(lofte_gwserial STATIC
 target_include_directories(lofte_gwserial PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_gwserial PRIVATE -Wall -Wextra -Werror)
 target_link_libraries(lofte_gwserial PUBLIC lofte_proto lofte_station lofte_errbuf
-                      ${LOFTE_SERIALPORT_LIB} ${LOFTE_INIH_LIB})
+                      ${LOFTE_SERIALPORT_LIB})
 
 add_executable(lofte-keygen ${CMAKE_CURRENT_LIST_DIR}/keygen_main.c)
 target_link_libraries(lofte-keygen PRIVATE lofte_gwserial lofte_version)

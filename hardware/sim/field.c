@@ -183,6 +183,14 @@ int field_init(struct field *f, const struct field_config *cfg)
                    FIELD_MAX_DEVICES, FIELD_MAX_MODEMS);
         return -1;
     }
+    /* An unplug that cannot happen must not pass for one that did: a test
+     * that asks for it relies on it (issue 9 H). */
+    if (cfg->unplug_at && (cfg->modems == 0 || cfg->unplug_s == 0 ||
+                           cfg->unplug_at < cfg->from || cfg->unplug_at >= cfg->to)) {
+        field_fail(f, "an unplug needs a virtual modem, a duration of at least 1 s, and a day "
+                      "from the first simulated day to the last");
+        return -1;
+    }
     if (scenario_build(&f->sc, cfg->from, cfg->to, f->n, cfg->seed) != 0 ||
         !(f->counter_of = calloc(f->sc.count + 1, sizeof *f->counter_of))) {
         field_fail(f, "out of memory building the scenario");
@@ -346,14 +354,24 @@ static void field_pace(struct field *f)
     }
 }
 
-/* The modem's USB cable pulled at unplug_at and put back unplug_s later. */
+/* The modem's USB cable pulled at unplug_at and put back unplug_s later.
+ * Both instants are steps of their own (field_plug_next), so a window with
+ * no event in it is still honoured. */
+static uint64_t field_plug_next(const struct field *f)
+{
+    uint64_t at = (uint64_t)f->cfg.unplug_at * 1000u;
+    if (!f->cfg.unplug_at || f->unplugged == 2)
+        return UINT64_MAX;
+    return f->unplugged ? at + (uint64_t)f->cfg.unplug_s * 1000u : at;
+}
+
 static void field_plug(struct field *f)
 {
     int i;
     uint64_t at = (uint64_t)f->cfg.unplug_at * 1000u;
     if (!f->cfg.unplug_at)
         return;
-    if (!f->unplugged && f->now_ms >= at && f->now_ms < at + (uint64_t)f->cfg.unplug_s * 1000u) {
+    if (!f->unplugged && f->now_ms >= at) {
         for (i = 0; i < f->cfg.modems; i++)
             modem_pty_unplug(&f->modem[i]);
         f->unplugged = 1;
@@ -404,8 +422,10 @@ int field_run(struct field *f)
                 next = f->wake_ms[i];
         if (f->now_ms < f->busy_until_ms && f->now_ms + STEP_MS < next)
             next = f->now_ms + STEP_MS;
+        if (field_plug_next(f) < next)
+            next = field_plug_next(f);
         if (f->next_event >= f->sc.count && f->now_ms >= end_ms && field_queued(f) == 0 &&
-            f->now_ms >= f->busy_until_ms)
+            f->now_ms >= f->busy_until_ms && f->unplugged != 1)
             break;
         if (next > stop_ms || next == UINT64_MAX)
             break;
@@ -433,6 +453,11 @@ int field_run(struct field *f)
             f->busy_until_ms = f->now_ms + BUSY_AFTER_SEND_MS;
         }
         field_progress(f);
+    }
+    if (f->cfg.unplug_at && f->unplugged != 2) {
+        field_fail(f, "the modem was %s", f->unplugged ? "unplugged but never plugged back in "
+                   "before the run ended" : "never unplugged");
+        return -1;
     }
     if (field_queued(f) != 0) {
         field_fail(f, "%zu records still queued %u s after the end", field_queued(f),

@@ -35,8 +35,9 @@ static const struct opt opts[] = {
     {"gateway-wait-ms", OPT_INT, "real ms to wait for a gateway's ack per reception (200)"},
     {"day-ms", OPT_INT, "pace: at least this many real ms per simulated day (default 0)"},
     {"start-delay-ms", OPT_INT, "real ms to wait after opening the modems (a gateway starts)"},
-    {"unplug-at", OPT_DATE, "pull the modems' USB plug at this day's local midnight"},
-    {"unplug-s", OPT_INT, "... and plug them back this many simulated seconds later"},
+    {"unplug-at", OPT_DATE, "pull the modems' USB plug at this day's local midnight "
+                            "(a day of the run, with --modem; else refused)"},
+    {"unplug-s", OPT_INT, "... and plug them back this many simulated seconds later (>= 1)"},
     {"truth", OPT_PATH, "write every logged record here (JSON Lines)"},
     {"keys", OPT_PATH, "write the devices' keys here for the gateway (mode 0600)"},
     {"quiet", OPT_FLAG, "no progress lines"},

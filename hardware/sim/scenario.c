@@ -64,6 +64,9 @@ int scenario_parse_date(const char *text, int64_t *t)
     char *end;
     if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
         return -1;
+    for (y = 0; y < 10; y++) /* digits only: strtol would take "+2" or " 2" */
+        if (y != 4 && y != 7 && (text[y] < '0' || text[y] > '9'))
+            return -1;
     y = (int)strtol(text, &end, 10);
     if (end != text + 4)
         return -1;
@@ -73,6 +76,13 @@ int scenario_parse_date(const char *text, int64_t *t)
     d = (int)strtol(text + 8, &end, 10);
     if (*end != 0 || y < 2020 || y > 2099 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
+    {
+        /* 2024-02-30 is not a day (mktime would make it 03-01) */
+        static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (d > mdays[m - 1] + (m == 2 && leap))
+            return -1;
+    }
     setenv("TZ", "Europe/Stockholm", 1);
     tzset();
     *t = local_time(y, m, d, 0, 0);

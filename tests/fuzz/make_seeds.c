@@ -24,6 +24,8 @@
 #include "serial_frame.h"
 
 extern const uint8_t fuzz_key[RADIO_KEY_LEN]; /* fuzz_key.c */
+extern const uint32_t fuzz_device2;
+extern const uint8_t fuzz_key2[RADIO_KEY_LEN];
 
 /* Values of the docs/protocol.md §8 vectors, so seeds look like real
  * traffic. */
@@ -313,6 +315,64 @@ static void serial_seeds(void)
          put_msg(wire, SERIAL_WIRE_MAX + 2, sizeof wire, &rx));
 }
 
+/* fuzz_modem_station: what a modem sends a gateway whose station has just
+ * loaded its key file (so every device's reference is 0): RX messages
+ * carrying frames sealed with the devices' real keys, at counters a new
+ * station accepts, then a duplicate, a heartbeat, a frame under the other
+ * device's key, and the modem's TX_DONE and STATUS between them. */
+static void station_rx(struct modem_msg *m, uint32_t device, const uint8_t *key, uint32_t counter,
+                       const struct record *r, uint64_t t_ms)
+{
+    size_t n;
+    memset(m, 0, sizeof *m);
+    m->type = MODEM_RX;
+    m->u.rx.rx_time_ms = t_ms;
+    m->u.rx.freq_hz = 869525000u;
+    m->u.rx.rssi_dBm = -101;
+    m->u.rx.snr_qdB = -12;
+    m->u.rx.sf = 9;
+    m->u.rx.bw_kHz = 125;
+    m->u.rx.cr = 5;
+    must(radio_uplink_seal(key, device, counter, r, m->u.rx.frame, sizeof m->u.rx.frame, &n),
+         "station uplink");
+    m->u.rx.len = (uint8_t)n;
+}
+
+static void modem_station_seeds(void)
+{
+    static uint8_t wire[16 * SERIAL_WIRE_MAX];
+    struct modem_msg m;
+    struct record rec = stop_record(ACT_ALCOHOL_SCREENING), hb = admin_record(ACT_ADMIN_HEARTBEAT);
+    const uint64_t t0 = 1726345860000ull;
+    size_t at = 0;
+    uint32_t c;
+
+    for (c = 1; c <= 3; c++) {
+        station_rx(&m, DEVICE, fuzz_key, c, &rec, t0 + c * 7000u);
+        at = put_msg(wire, at, sizeof wire, &m);
+    }
+    seed("modem_station", "three_records", wire, at);
+
+    station_rx(&m, DEVICE, fuzz_key, 2, &rec, t0 + 30000u); /* a resend */
+    at = put_msg(wire, at, sizeof wire, &m);
+    station_rx(&m, DEVICE, fuzz_key, 4, &hb, t0 + 40000u);
+    at = put_msg(wire, at, sizeof wire, &m);
+    station_rx(&m, fuzz_device2, fuzz_key2, 1, &rec, t0 + 41000u);
+    at = put_msg(wire, at, sizeof wire, &m);
+    memset(&m, 0, sizeof m);
+    m.type = MODEM_TX_DONE;
+    m.u.tx_done.seq = 1;
+    m.u.tx_done.status = MODEM_TX_SENT;
+    at = put_msg(wire, at, sizeof wire, &m);
+    station_rx(&m, fuzz_device2, fuzz_key, 2, &rec, t0 + 50000u); /* the wrong key */
+    at = put_msg(wire, at, sizeof wire, &m);
+    seed("modem_station", "session", wire, at);
+
+    /* a device far into its counters: a new station cannot place it */
+    station_rx(&m, DEVICE, fuzz_key, COUNTER, &rec, t0);
+    seed("modem_station", "high_counter", wire, put_msg(wire, 0, sizeof wire, &m));
+}
+
 /* fuzz_cobs reads its input both as encoded and as raw bytes, so seed
  * both: raw shapes around the 254-byte block edge, and their encodings. */
 static void cobs_seeds(void)
@@ -348,6 +408,7 @@ int main(int argc, char **argv)
     record_seeds();
     radio_seeds();
     serial_seeds();
+    modem_station_seeds();
     cobs_seeds();
     return 0;
 }

@@ -249,8 +249,8 @@ Test(config, unknown_keys_sections_and_misplaced_keys_are_named_by_file_and_line
               "[serial]\n"                    /* 2 */
               "bawd = 9600\n"                 /* 3: unknown key */
               "station_id = 4\n"              /* 4: wrong section */
-              "[radios]\n"                    /* 5 */
-              "ack_sf = 9\n"                  /* 6: unknown section */
+              "[radios]\n"                    /* 5: unknown section */
+              "ack_sf = 9\n"                  /* 6: under it: no second error */
               "[gateway]\n"                   /* 7 */
               "config = /etc/other.ini\n");   /* 8: command line only */
     cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_ERR_UNKNOWN);
@@ -260,15 +260,17 @@ Test(config, unknown_keys_sections_and_misplaced_keys_are_named_by_file_and_line
     assert_err_has(want);
     snprintf(want, sizeof want, "%s:4: station_id belongs in [gateway], not [serial]", ini);
     assert_err_has(want);
-    snprintf(want, sizeof want, "%s:6: unknown section [radios]", ini);
+    snprintf(want, sizeof want, "%s:5: unknown section [radios]", ini);
     assert_err_has(want);
+    snprintf(want, sizeof want, "%s:6:", ini);
+    cr_assert_null(strstr(err, want), "one error for the section, not one per key:\n%s", err);
     snprintf(want, sizeof want, "%s:8: config can only be given on the command line", ini);
     assert_err_has(want);
 }
 
 Test(config, a_key_given_twice_and_broken_lines_are_named_by_file_and_line)
 {
-    char want[256], longline[400];
+    char want[256];
     write_ini("[serial]\n"                    /* 1 */
               "baud = 9600\n"                 /* 2 */
               "baud = 19200\n"                /* 3: twice */
@@ -290,18 +292,87 @@ Test(config, a_key_given_twice_and_broken_lines_are_named_by_file_and_line)
     assert_err_has(want);
 
     config_init(&c);
-    memset(longline, 'x', sizeof longline);
-    memcpy(longline, "port = /", 8);
-    longline[sizeof longline - 1] = 0;
-    {
-        char text[512];
-        snprintf(text, sizeof text, "[serial]\n%s\nbaud = 9600\n", longline);
-        write_ini(text);
-    }
+    write_ini("[serial]\nport /dev/ttyUSB0\nbaud\n[gateway\nstation_id = 4\n");
     cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_ERR_SYNTAX);
-    snprintf(want, sizeof want, "%s:2: line longer than", ini);
+    snprintf(want, sizeof want, "%s:3: not a `name = value` line", ini);
+    assert_err_has(want); /* every broken line, not only the first */
+    snprintf(want, sizeof want, "%s:4: a section header is `[name]`", ini);
+    assert_err_has(want);
+}
+
+/* Issue 9 F: a line was cut at 197 characters (the INI library's buffer),
+ * and at a NUL byte. */
+Test(config, a_long_line_is_read_whole_and_only_a_too_long_value_is_refused)
+{
+    static char text[4096], path[700];
+    char want[256];
+    memset(path, 'p', sizeof path);
+    path[0] = '/';
+    path[sizeof path - 1] = 0;
+    snprintf(text, sizeof text, "[serial]\nport = %s   ; a long by-id name\nbaud = 9600\n", path);
+    write_ini(text);
+    cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_ERR_MISSING, "%s", err);
+    cr_assert_str_eq(c.port, path, "the whole 699-byte path, comment dropped");
+    cr_assert_eq(c.baud, 9600);
+
+    config_init(&c);
+    {
+        static char big[CONFIG_VALUE_MAX + 50];
+        memset(big, 'q', sizeof big);
+        big[0] = '/';
+        big[sizeof big - 1] = 0;
+        snprintf(text, sizeof text, "[serial]\nport = %s\nbaud = 9600\n", big);
+    }
+    write_ini(text);
+    cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_ERR_VALUE);
+    snprintf(want, sizeof want, "%s:2: port: value longer than %d bytes", ini,
+             CONFIG_VALUE_MAX - 1);
     assert_err_has(want);
     cr_assert_str_eq(config_origin(&c, "port"), "unset", "nothing taken from the long line");
+    snprintf(want, sizeof want, "%s:3", ini);
+    cr_assert_str_eq(config_origin(&c, "baud"), want, "the next line is read as usual");
+}
+
+Test(config, a_nul_byte_is_an_error_at_its_line_not_the_end_of_the_line)
+{
+    static const char text[] = "[serial]\nport = /dev/ttyUSB0\0junk\nbaud = 9600\n";
+    char want[256];
+    FILE *f = fopen(ini, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_ERR_SYNTAX);
+    snprintf(want, sizeof want, "%s:2: a NUL byte at column 20", ini);
+    assert_err_has(want);
+    cr_assert_str_eq(config_origin(&c, "port"), "unset", "no value cut short at the NUL");
+    snprintf(want, sizeof want, "%s:3", ini);
+    cr_assert_str_eq(config_origin(&c, "baud"), want);
+}
+
+/* Issue 9 item 18: value errors appeared only once the file's own errors
+ * were fixed. */
+Test(config, config_load_reports_the_file_and_the_value_problems_in_one_pass)
+{
+    char *argv[] = {"lofte-gateway", "--config", ini, NULL};
+    char want[256];
+    write_ini("[serial]\n"              /* 1 */
+              "port = /dev/ttyUSB0\n"   /* 2 */
+              "baud = 12abc\n"          /* 3: value */
+              "colector = x\n"          /* 4: unknown key */
+              "flow\n"                  /* 5: syntax */
+              "[gateway]\n"             /* 6 */
+              "station_id = 0\n");      /* 7: value */
+    cr_assert_eq(config_load(&c, 3, argv, err, sizeof err), CONFIG_ERR_UNKNOWN, "%s", err);
+    snprintf(want, sizeof want, "%s:3: baud: '12abc' is not a whole number", ini);
+    assert_err_has(want);
+    snprintf(want, sizeof want, "%s:4: unknown key 'colector'", ini);
+    assert_err_has(want);
+    snprintf(want, sizeof want, "%s:5: not a `name = value` line", ini);
+    assert_err_has(want);
+    snprintf(want, sizeof want, "%s:7: station_id: 0 is out of range", ini);
+    assert_err_has(want);
+    assert_err_has("collector is required");
 }
 
 Test(config, a_file_that_cannot_be_read_is_named_with_the_system_reason)
@@ -378,4 +449,31 @@ Test(config, parsing_twice_in_one_process_starts_afresh)
     cr_assert_eq(parse(b), CONFIG_OK, "%s", err);
     cr_assert_str_eq(config_origin(&c, "station_id"), "unset");
     cr_assert_str_eq(config_origin(&c, "baud"), "option --baud");
+}
+
+/* fuzz_gateway_config: a full error buffer ended in a line cut in the
+ * middle ("gateway.ini:1"); now only whole lines, and a last one saying
+ * more were not shown. */
+Test(config, a_full_error_buffer_holds_whole_lines_and_says_more_were_left_out)
+{
+    static char text[8192], small[300];
+    char *line, *save = NULL;
+    size_t n = 0;
+    int i, lines = 0;
+    for (i = 0; i < 200; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "broken line %d\n", i);
+    write_ini(text);
+    cr_assert_eq(config_load_file(&c, ini, small, sizeof small), CONFIG_ERR_SYNTAX);
+    cr_assert_lt(strlen(small), sizeof small);
+    for (line = strtok_r(small, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lines++;
+        if (strcmp(line, "... and more problems (not shown)") == 0) {
+            cr_assert_null(strtok_r(NULL, "\n", &save), "the marker is the last line");
+            cr_assert_gt(lines, 1);
+            return;
+        }
+        cr_assert(strstr(line, ": not a `name = value` line or a `[section]` header"),
+                  "a whole line: '%s'", line);
+    }
+    cr_assert_fail("no line says that problems were left out");
 }

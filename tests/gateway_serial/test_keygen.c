@@ -185,6 +185,8 @@ Test(keygen, needs_to_be_told_where_the_key_goes_and_creates_nothing_otherwise)
     cr_assert_eq(run(both), 2);
     cr_assert_eq(run(nokeys), 2);
     cr_assert(strstr(se, "--keys"), "%s", se);
+    /* issue 9 item 21: one error form for every program */
+    cr_assert_eq(strncmp(se, "lofte-keygen: ", 14), 0, "'<program>: <message>': %s", se);
     cr_assert_not(exists(keys));
     cr_assert_not(exists(outp));
     cr_assert_str_eq(so, "");

@@ -14,8 +14,12 @@ give the same records, quantities and minutes per activity for every ISO
 week and month; and every period value lofte-report prints equals the one
 computed from the ground truth.
 
-usage: test_chain.py BUILD_DIR [--days N] [--keep]
+usage: test_chain.py BUILD_DIR [--days N] [--seed N] [--loss P] [--duplicates P] [--keep]
+
+The channel's condition is a parameter, so CI runs more than one
+(tests/integration/CMakeLists.txt); the defaults are the original run.
 """
+import argparse
 import csv
 import datetime
 import fnmatch
@@ -30,9 +34,25 @@ import sys
 import tempfile
 import time
 
-BUILD = os.path.abspath(sys.argv[1])
-DAYS = int(sys.argv[sys.argv.index("--days") + 1]) if "--days" in sys.argv else 90
-KEEP = "--keep" in sys.argv
+def probability(text):
+    p = float(text)
+    if not 0 <= p <= 1:
+        raise argparse.ArgumentTypeError("%s is not a probability 0..1" % text)
+    return p
+
+
+_ap = argparse.ArgumentParser(description="the whole chain against the ground truth")
+_ap.add_argument("build_dir")
+_ap.add_argument("--days", type=int, default=90, help="simulated days from 2023-04-01")
+_ap.add_argument("--seed", type=int, default=11, help="the simulator's seed")
+_ap.add_argument("--loss", type=probability, default=0.2, help="uplink loss per receiver")
+_ap.add_argument("--duplicates", type=probability, default=0.05,
+                 help="probability a reception is delivered twice")
+_ap.add_argument("--keep", action="store_true", help="keep the logs and databases")
+ARGS = _ap.parse_args()
+BUILD = os.path.abspath(ARGS.build_dir)
+DAYS = ARGS.days
+KEEP = ARGS.keep
 SIM = os.path.join(BUILD, "hardware", "lofte-sim")
 GATEWAY = os.path.join(BUILD, "gateway", "lofte-gateway")
 COLLECTOR = os.path.join(BUILD, "collector", "lofte-collector")
@@ -301,8 +321,11 @@ def main():
             for i in (0, 1):
                 f.write("%s gateway-%d\n" % (public_key(chain.path("gw%d.pub" % i)), i))
         chain.collector()
-        chain.start("sim", [SIM, "--from", "2023-04-01", "--to", date_plus(DAYS), "--seed", "11",
-                            "--loss", "0.2", "--duplicates", "0.05", "--bit-errors", "0.05",
+        log("condition: %d days, seed %d, loss %.2f, duplicates %.2f"
+            % (DAYS, ARGS.seed, ARGS.loss, ARGS.duplicates))
+        chain.start("sim", [SIM, "--from", "2023-04-01", "--to", date_plus(DAYS),
+                            "--seed", str(ARGS.seed), "--loss", str(ARGS.loss),
+                            "--duplicates", str(ARGS.duplicates), "--bit-errors", "0.05",
                             "--bit-errors-pass", "0.3",
                             "--modem", chain.path("modem0"), "--modem", chain.path("modem1"),
                             "--keys", chain.path("keys"), "--truth", chain.path("truth.jsonl"),
@@ -325,10 +348,15 @@ def main():
         log("gateway1 restarted")
         rc = chain.procs["sim"].wait(timeout=run_s * 3 + 240)
         with open(chain.path("sim.log")) as f:
-            tail = f.read().strip().splitlines()[-1]
-        log("simulator: " + tail)
+            sim_lines = f.read().strip().splitlines()
+        log("simulator: " + sim_lines[-1])
         if rc != 0:
             raise AssertionError("the simulator failed (exit %d)" % rc)
+        # the simulator fails when an unplug cannot happen; this checks the
+        # test's own premise once more, from what the simulator did
+        if "sim: modem unplugged" not in sim_lines or \
+                "sim: modem plugged in again" not in sim_lines:
+            raise AssertionError("the modem was not unplugged and plugged in again")
         wait_until(lambda: all((chain.status(i) or {}).get("spool", {}).get("depth", 1) == 0
                                for i in (0, 1)), 60, "both gateways' spools to drain")
         logged, stored, receptions, gateways, problems = compare(chain.path("truth.jsonl"),

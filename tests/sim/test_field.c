@@ -140,7 +140,7 @@ struct gw {
     struct station st;
     struct station_device devs[FIELD_MAX_DEVICES];
     volatile int stop;
-    unsigned long rx, tx, stored;
+    unsigned long rx, tx, stored, hangups;
 };
 
 static void gw_write(int fd, const struct modem_msg *m)
@@ -161,20 +161,35 @@ static void *gw_main(void *arg)
     struct gw *g = arg;
     struct serial_reader r;
     struct termios tio;
-    int fd = open(g->path, O_RDWR | O_NOCTTY);
-    if (fd < 0)
-        return NULL;
-    tcgetattr(fd, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(fd, TCSANOW, &tio);
+    int fd = -1;
     serial_reader_init(&r);
     while (!g->stop) {
-        struct pollfd pfd = {fd, POLLIN, 0};
+        struct pollfd pfd;
         uint8_t buf[512];
         ssize_t n, i;
+        if (fd < 0) { /* (re)open: at the start, and after an unplug */
+            fd = open(g->path, O_RDWR | O_NOCTTY);
+            if (fd < 0) {
+                usleep(20000);
+                continue;
+            }
+            tcgetattr(fd, &tio);
+            cfmakeraw(&tio);
+            tcsetattr(fd, TCSANOW, &tio);
+            serial_reader_init(&r);
+        }
+        pfd.fd = fd;
+        pfd.events = POLLIN;
+        pfd.revents = 0;
         if (poll(&pfd, 1, 20) <= 0)
             continue;
         n = read(fd, buf, sizeof buf);
+        if (n <= 0) { /* hung up: the plug was pulled */
+            close(fd);
+            fd = -1;
+            g->hangups++;
+            continue;
+        }
         for (i = 0; i < n; i++) {
             const uint8_t *p;
             size_t len;
@@ -214,7 +229,8 @@ static void *gw_main(void *arg)
             g->tx++;
         }
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     return NULL;
 }
 
@@ -247,4 +263,74 @@ Test(field, a_gateway_on_the_pseudo_terminal_receives_and_acknowledges_everythin
     cr_assert_eq(field_queued(&f), 0, "every record acknowledged through the pty");
     cr_assert_geq(g.stored, f.logged, "the gateway stored every logged record (and heartbeats)");
     field_free(&f);
+}
+
+/* Issue 9 H: the plug was pulled only if a simulation step happened to fall
+ * inside the window; a 1-second window at midnight had none, and the run
+ * said nothing. */
+Test(field, an_unplug_happens_even_when_no_event_falls_in_its_window)
+{
+    struct field_config cfg;
+    static struct gw g;
+    pthread_t th;
+    char link[64];
+    int i;
+    short_config(&cfg, 7);
+    cr_assert_eq(scenario_parse_date("2023-04-20", &cfg.to), 0);
+    cr_assert_eq(scenario_parse_date("2023-04-10", &cfg.unplug_at), 0);
+    cfg.unplug_s = 1;
+    snprintf(link, sizeof link, "/tmp/lofte-test-modem-u%d", (int)getpid());
+    cfg.modems = 1;
+    cfg.pty_link[0] = link;
+    cfg.gateway_wait_ms = 500;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    memset(&g, 0, sizeof g);
+    g.path = link;
+    station_init(&g.st, 9, g.devs, FIELD_MAX_DEVICES);
+    for (i = 0; i < f.n; i++)
+        station_add_device(&g.st, f.device_id[i], f.key[i]);
+    cr_assert_eq(pthread_create(&th, NULL, gw_main, &g), 0);
+    usleep(100000);
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    g.stop = 1;
+    pthread_join(th, NULL);
+    cr_assert_eq(f.modem[0].stats.unplugs, 1, "the plug was pulled");
+    cr_assert_eq(f.modem[0].stats.replugs, 1, "and put back");
+    cr_assert_geq(g.hangups, 1, "the gateway saw the hang-up");
+    cr_assert_eq(field_queued(&f), 0);
+    field_free(&f);
+}
+
+Test(field, an_unplug_that_cannot_happen_is_refused_at_init)
+{
+    struct field_config cfg;
+    static const char *const days[] = {"2023-03-31", "2023-06-01", "2024-01-01"};
+    size_t i;
+    short_config(&cfg, 7);
+    cr_assert_eq(scenario_parse_date("2023-05-01", &cfg.unplug_at), 0);
+    cfg.unplug_s = 60;
+    cr_assert_neq(field_init(&f, &cfg), 0, "no modem to unplug");
+    cr_assert(strstr(f.err, "unplug"), "%s", f.err);
+    cfg.modems = 1;
+    cfg.pty_link[0] = "/tmp/lofte-test-modem-never";
+    cfg.unplug_s = 0;
+    cr_assert_neq(field_init(&f, &cfg), 0, "zero duration");
+    cfg.unplug_s = 60;
+    for (i = 0; i < sizeof days / sizeof days[0]; i++) {
+        cr_assert_eq(scenario_parse_date(days[i], &cfg.unplug_at), 0);
+        cr_assert_neq(field_init(&f, &cfg), 0, "%s is outside the run", days[i]);
+    }
+}
+
+/* Issue 9 item 21: 2024-02-30 was taken as 2024-03-01. */
+Test(field, dates_that_are_not_days_are_refused)
+{
+    static const char *const bad[] = {"2024-02-30", "2023-02-29", "2023-04-31", "2023-13-01",
+                                      "2023-00-10", "2023-+1-01", "2023- 1-01", "2023-01-00"};
+    int64_t t;
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_neq(scenario_parse_date(bad[i], &t), 0, "%s accepted", bad[i]);
+    cr_assert_eq(scenario_parse_date("2024-02-29", &t), 0, "a leap day is a day");
+    cr_assert_eq(scenario_parse_date("2023-12-31", &t), 0);
 }
