@@ -14,12 +14,14 @@
  *  - station_open returns STATION_NEW, STATION_DUPLICATE or a negative
  *    reason; an accepted frame names a device of the key file, and its
  *    record passes record_validate;
- *  - one (device, counter) is NEW at most once in a session: a resend is
- *    a duplicate, never stored twice;
+ *  - one (device, counter) inside the window is NEW at most once in a
+ *    session: a resend is a duplicate (beyond the window the store
+ *    deduplicates, station.h);
  *  - acked never goes backwards;
- *  - every ack seals to RADIO_ACK_LEN bytes, opens with that device's key
- *    and says this station, this device and its acked counter; its station_time grows strictly per device (the ack nonce
- *    never repeats).
+ *  - every ack planned as gateway/daemon.c plans it (station_plan_ack)
+ *    seals to RADIO_ACK_LEN bytes, opens with that device's key and says
+ *    this station, this device and its acked counter; its station_time
+ *    grows strictly per device (the ack nonce never repeats).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +116,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (v == STATION_NEW) {
             for (k = 0; k < nfresh; k++)
                 CHECK(fresh[k].device != dev->device || fresh[k].counter != counter);
-            if (nfresh < MAX_NEW) {
+            /* only a counter the window could hold is remembered; one
+             * beyond it is NEW again on resend by design (station.h: the
+             * store deduplicates it) */
+            if (nfresh < MAX_NEW && counter - acked_before <= STATION_WINDOW) {
                 fresh[nfresh].device = dev->device;
                 fresh[nfresh++].counter = counter;
             }
@@ -123,9 +128,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         CHECK(dev->acked >= acked_before);
 
-        if (station_make_ack(&st, dev, station_ack_second((int64_t)m.u.rx.rx_time_ms), out,
-                             sizeof out, &an, &sent_s) != 0)
-            continue; /* a time outside the epoch's range: no ack, nothing sent */
+        /* as gateway/daemon.c: plan by the gateway's clock (here the
+         * modem's own stamp when it is a time at all), skip or seal */
+        {
+            struct station_ack_plan plan;
+            int64_t now = m.u.rx.rx_time_ms < (uint64_t)INT64_MAX / 4 ? (int64_t)m.u.rx.rx_time_ms
+                                                                       : 1726345801234LL;
+            if (station_plan_ack(dev, m.u.rx.rx_time_ms, now, STATION_CLOCK_SYSTEM, &plan) !=
+                STATION_ACK_SEND)
+                continue; /* no second left in the window: nothing sent */
+            if (station_make_ack(&st, dev, plan.station_s, out, sizeof out, &an, &sent_s) != 0)
+                continue; /* a time outside the epoch's range: no ack, nothing sent */
+        }
         CHECK(an == RADIO_ACK_LEN);
         CHECK(radio_ack_open(keystore_find(&ks, dev->device)->key, out, an, &ack) == PROTO_OK);
         CHECK(ack.device == dev->device && ack.station == STATION_ID);
