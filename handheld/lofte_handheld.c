@@ -42,6 +42,7 @@
 #include "station.h"
 #include "terminal.h"
 #include "ui.h"
+#include "version.h"
 
 #define DEVICE_ID 0x5e1f0001u
 #define DOWNLINK_FREQ_HZ 869525000u
@@ -149,6 +150,8 @@ int main(int argc, char **argv)
     uint8_t key[RADIO_KEY_LEN];
     struct termios saved, raw;
     int interactive, quiet = 0, i, shots = 0, steps = 0;
+    if (version_requested(argc, argv, "lofte-handheld"))
+        return 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--keys") && i + 1 < argc)
             script = argv[++i];
