@@ -164,9 +164,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-station"))
             dk = NULL;
         else {
-            fprintf(stderr, "usage: lofte-handheld [--keys SCRIPT] [--png FILE] "
-                            "[--png-each DIR] [--no-station] [--quiet]\n");
-            return 2;
+            int help = !strcmp(argv[i], "--help");
+            fprintf(help ? stdout : stderr,
+                    "usage: lofte-handheld [--keys SCRIPT] [--png FILE] [--png-each DIR] "
+                    "[--no-station] [--quiet]\n"
+                    "keys: n NEXT, o OK, b BACK, h HOME, p PREV, w/W +1 min/h, s PNG, q quit\n");
+            return help ? 0 : 2;
         }
     }
     for (i = 0; i < RADIO_KEY_LEN; i++)
