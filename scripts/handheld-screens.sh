@@ -8,7 +8,7 @@ build=${1:-build/dev}
 bin=$build/handheld/lofte-handheld
 out=docs/handheld
 mkdir -p "$out"
-shot() { "$bin" --quiet --keys "$2" --png "$out/$1.png"; }
+shot() { "$bin" --quiet --no-station --keys "$2" --png "$out/$1.png"; }
 shot home ""
 shot home-receipt "oo"
 shot result "o"

@@ -486,6 +486,32 @@ static void stop_listening(struct handheld *h, uint64_t now)
     listen_until(h, now);
 }
 
+int handheld_settings_load(const struct handheld *h, uint32_t *settings, uint32_t *recent)
+{
+    if (h->state.v.settings_seq == 0)
+        return 0;
+    *settings = h->state.v.settings;
+    *recent = h->state.v.recent;
+    return 1;
+}
+
+int handheld_settings_save(struct handheld *h, uint32_t settings, uint32_t recent)
+{
+    struct statelog_values v = h->state.v;
+    if (h->halted)
+        return HANDHELD_ERR_FLASH;
+    if (v.settings_seq && v.settings == settings && v.recent == recent)
+        return HANDHELD_OK; /* unchanged: no flash write */
+    v.settings_seq++;
+    v.settings = settings;
+    v.recent = recent;
+    if (statelog_write(&h->state, &v)) {
+        halt(h);
+        return HANDHELD_ERR_FLASH;
+    }
+    return HANDHELD_OK;
+}
+
 /* One received frame (§6.3). */
 static void take_ack(struct handheld *h, uint64_t now, const uint8_t *buf, size_t len)
 {

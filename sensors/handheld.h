@@ -175,6 +175,14 @@ int handheld_log(struct handheld *h, struct record *r, uint32_t *counter);
  * must be one this device handed out (1 .. the last one). */
 int handheld_void(struct handheld *h, uint32_t counter_to_void, uint32_t *counter);
 
+/* The officer's interface settings (role, zone, language, recent
+ * activities, packed by sensors/ui.c into two words), kept in the state
+ * log so they survive a power cut. load returns 1 and the words if they
+ * were ever saved, else 0. save writes one state-log entry: HANDHELD_OK,
+ * or HANDHELD_ERR_FLASH (the device halts, as for any state write). */
+int handheld_settings_load(const struct handheld *h, uint32_t *settings, uint32_t *recent);
+int handheld_settings_save(struct handheld *h, uint32_t settings, uint32_t recent);
+
 /* Do whatever is due now: take received acks, send or retry, heartbeats.
  * Returns the board time (ms) at which it next wants to be called
  * (HANDHELD_NEVER once halted). Calling it earlier is harmless. */

@@ -30,6 +30,11 @@ static void merge(struct statelog_values *into, const struct statelog_values *v)
     into->reserved_until = max_u32(into->reserved_until, v->reserved_until);
     into->last_ack_time = max_u32(into->last_ack_time, v->last_ack_time);
     into->acked = max_u32(into->acked, v->acked);
+    if (v->settings_seq > into->settings_seq) {
+        into->settings_seq = v->settings_seq;
+        into->settings = v->settings;
+        into->recent = v->recent;
+    }
 }
 
 static int layout_ok(const struct board *b)
@@ -39,18 +44,25 @@ static int layout_ok(const struct board *b)
 
 /* Append one entry at write_off, body then commit. write_off moves first,
  * so a failed write is never written over. */
+#define BODY_WORDS 6
+#define COMMIT_WORD 7
+
 static int append(struct statelog *sl, const struct statelog_values *v)
 {
-    uint32_t e[4];
+    uint32_t e[BODY_WORDS + 1];
     uint32_t addr = nvflash_page_addr(sl->board, sl->page[sl->cur]) + sl->write_off;
 
     e[0] = v->reserved_until;
     e[1] = v->last_ack_time;
     e[2] = v->acked;
-    e[3] = nvflash_commit(STATELOG_TAG, e, 3 * sizeof(uint32_t));
+    e[3] = v->settings_seq;
+    e[4] = v->settings;
+    e[5] = v->recent;
+    e[6] = nvflash_commit(STATELOG_TAG, e, BODY_WORDS * sizeof(uint32_t));
     sl->write_off += STATELOG_ENTRY_LEN;
-    if (nvflash_write(sl->board, addr, e, 3 * sizeof(uint32_t)) ||
-        nvflash_write(sl->board, addr + 3 * sizeof(uint32_t), &e[3], sizeof e[3]))
+    /* word 6 stays erased: room for one more field without a new layout */
+    if (nvflash_write(sl->board, addr, e, BODY_WORDS * sizeof(uint32_t)) ||
+        nvflash_write(sl->board, addr + COMMIT_WORD * sizeof(uint32_t), &e[6], sizeof e[6]))
         return STATELOG_ERR_FLASH;
     sl->entries_written++;
     return STATELOG_OK;
@@ -76,7 +88,7 @@ static int start_page(struct statelog *sl, int idx, uint32_t gen)
 int statelog_format(struct statelog *sl, const struct board *b, uint32_t page_a,
                     uint32_t page_b)
 {
-    struct statelog_values init = {1, 0, 0};
+    struct statelog_values init = {1, 0, 0, 0, 0, 0};
     int err;
 
     memset(sl, 0, sizeof *sl);
@@ -109,7 +121,7 @@ int statelog_open(struct statelog *sl, const struct board *b, uint32_t page_a,
 
     for (i = 0; i < 2; i++) {
         uint32_t base = nvflash_page_addr(b, sl->page[i]);
-        uint32_t h[4], e[4], off, end = STATELOG_HEADER_LEN;
+        uint32_t h[4], e[STATELOG_ENTRY_LEN / 4], off, end = STATELOG_HEADER_LEN;
         int header_ok;
 
         if (nvflash_read(b, base, h, sizeof h))
@@ -124,11 +136,14 @@ int statelog_open(struct statelog *sl, const struct board *b, uint32_t page_a,
             /* Appends go after the last written entry, torn ones included:
              * a torn entry's bits cannot be written over. */
             end = off + STATELOG_ENTRY_LEN;
-            if (e[3] == nvflash_commit(STATELOG_TAG, e, 3 * sizeof(uint32_t))) {
+            if (e[COMMIT_WORD] == nvflash_commit(STATELOG_TAG, e, BODY_WORDS * sizeof(uint32_t))) {
                 struct statelog_values v;
                 v.reserved_until = e[0];
                 v.last_ack_time = e[1];
                 v.acked = e[2];
+                v.settings_seq = e[3];
+                v.settings = e[4];
+                v.recent = e[5];
                 merge(&sl->v, &v);
                 found = 1;
             }

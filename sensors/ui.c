@@ -865,6 +865,8 @@ static void back(struct ui *u)
     }
 }
 
+static void settings_save(struct ui *u);
+
 void ui_key(struct ui *u, enum ui_key k)
 {
     const struct ui_view *v = &u->view;
@@ -909,6 +911,7 @@ void ui_key(struct ui *u, enum ui_key k)
     default:
         break;
     }
+    settings_save(u);
     show(u, 0);
 }
 
@@ -946,6 +949,65 @@ uint64_t ui_poll(struct ui *u)
     return (t / 60000u + 1u) * 60000u; /* minutes are the finest thing shown */
 }
 
+/* --- settings across power cuts -----------------------------------------
+ * Role, zone, language and the recent activities go into the handheld's
+ * state log (handheld_settings_save) whenever a key changed them: two
+ * words, bytes from the low end: settings = language, role, zone, layout
+ * version 1; recent = the UI_RECENT activity codes. Read back at init and
+ * checked like anything from flash: a value out of range means defaults. */
+#define SETTINGS_LAYOUT 1u
+
+static uint32_t settings_word(const struct ui *u)
+{
+    return (uint32_t)u->lang | (uint32_t)u->role << 8 | (uint32_t)u->zone << 16 |
+           SETTINGS_LAYOUT << 24;
+}
+
+static uint32_t recent_word(const struct ui *u)
+{
+    uint32_t w = 0;
+    int i;
+    for (i = 0; i < UI_RECENT; i++)
+        w |= (uint32_t)u->recent[i] << (8 * i);
+    return w;
+}
+
+static int offered(uint8_t activity)
+{
+    return record_activity_info(activity) && record_category(activity) != CAT_ADMIN;
+}
+
+static void settings_load(struct ui *u)
+{
+    uint32_t s, r;
+    uint8_t lang, role, zone, recent[UI_RECENT];
+    int i;
+    if (!handheld_settings_load(u->h, &s, &r) || s >> 24 != SETTINGS_LAYOUT)
+        return;
+    lang = (uint8_t)s, role = (uint8_t)(s >> 8), zone = (uint8_t)(s >> 16);
+    if (lang >= UI_LANG_COUNT || role >= UI_ROLE_COUNT || zone == 0 || zone >= ZONE_COUNT)
+        return;
+    for (i = 0; i < UI_RECENT; i++)
+        if (!offered(recent[i] = (uint8_t)(r >> (8 * i))))
+            return;
+    u->lang = (enum ui_lang)lang;
+    u->role = (enum ui_role)role;
+    u->zone = zone;
+    memcpy(u->recent, recent, UI_RECENT);
+}
+
+/* After a key: persist what it changed (no write when nothing did). */
+static void settings_save(struct ui *u)
+{
+    uint32_t s = settings_word(u), r = recent_word(u);
+    if (s == u->saved_settings && r == u->saved_recent)
+        return;
+    if (handheld_settings_save(u->h, s, r) == HANDHELD_OK) {
+        u->saved_settings = s;
+        u->saved_recent = r;
+    }
+}
+
 void ui_init(struct ui *u, struct handheld *h, const struct board *b)
 {
     memset(u, 0, sizeof *u);
@@ -956,6 +1018,9 @@ void ui_init(struct ui *u, struct handheld *h, const struct board *b)
     u->zone = ZONE_SKOGHALL_CENTRE;
     u->screen = UI_HOME;
     recent_reset(u);
+    settings_load(u);
+    u->saved_settings = settings_word(u);
+    u->saved_recent = recent_word(u);
     show(u, 1);
 }
 

@@ -43,10 +43,12 @@
  * against e-paper ghosting (and the first one after boot). The screen is
  * redrawn only when the view changed.
  *
- * What is not kept across a power cut: the language, role, zone, recent
- * activities and a running session live in RAM (a session interrupted by
- * a power cut is lost; what was logged is in flash). Portable C99: no heap,
- * no stdio; about 6.5 KiB of RAM, most of it the framebuffer.
+ * Kept across a power cut: the language, role, zone and recent activities,
+ * in the handheld's state log (handheld_settings_save, statelog.h: one
+ * 32-byte entry per key that changed one of them). Not kept: a running
+ * session lives in RAM (a session interrupted by a power cut is lost; what
+ * was logged is in flash). Portable C99: no heap, no stdio; about 6.5 KiB
+ * of RAM, most of it the framebuffer.
  */
 #ifndef LOFTE_UI_H
 #define LOFTE_UI_H
@@ -168,6 +170,7 @@ struct ui {
     enum ui_role role;
     uint8_t zone;
     uint8_t recent[UI_RECENT];
+    uint32_t saved_settings, saved_recent;  /* as last put in flash */
 
     enum ui_screen screen;
     uint8_t cursor;

@@ -231,6 +231,8 @@ int field_init(struct field *f, const struct field_config *cfg)
     }
     if (cfg->keys_path && write_keys(f, cfg->keys_path) != 0)
         return -1;
+    if (cfg->via_ui && field_ui_init(f) != 0)
+        return -1;
 
     if (cfg->modems == 0) {
         struct channel_receiver r;
@@ -306,10 +308,31 @@ static void field_log_event(struct field *f, const struct scenario_event *e)
         f->refused++;
         return;
     }
-    f->counter_of[e->id] = counter;
+    if (field_note_logged(f, e->device, counter, &r, e->id) != 0)
+        field_fail(f, "out of memory keeping the ground truth");
+}
+
+int field_note_logged(struct field *f, int device, uint32_t counter, const struct record *r,
+                      int event_id)
+{
+    if (f->truth_count == f->truth_cap) {
+        size_t cap = f->truth_cap ? 2 * f->truth_cap : 4096;
+        struct field_accepted *a = realloc(f->truth_rec, cap * sizeof *a);
+        if (!a)
+            return -1;
+        f->truth_rec = a;
+        f->truth_cap = cap;
+    }
+    f->truth_rec[f->truth_count].device = f->device_id[device];
+    f->truth_rec[f->truth_count].counter = counter;
+    f->truth_rec[f->truth_count].rec = *r;
+    f->truth_count++;
+    if (event_id >= 0)
+        f->counter_of[event_id] = counter;
     f->logged++;
     if (f->cfg.truth)
-        truth_line(f->cfg.truth, f->device_id[e->device], counter, &r, e->id);
+        truth_line(f->cfg.truth, f->device_id[device], counter, r, event_id);
+    return 0;
 }
 
 static void field_progress(struct field *f)
@@ -415,7 +438,10 @@ int field_run(struct field *f)
 
     for (;;) {
         uint64_t next = UINT64_MAX, sent;
-        if (f->next_event < f->sc.count)
+        int work_left = f->cfg.via_ui ? !field_ui_done(f) : f->next_event < f->sc.count;
+        if (f->cfg.via_ui)
+            next = field_ui_next_ms(f);
+        else if (f->next_event < f->sc.count)
             next = (uint64_t)f->sc.ev[f->next_event].t * 1000u;
         for (i = 0; i < f->n; i++)
             if (f->wake_ms[i] < next)
@@ -424,7 +450,7 @@ int field_run(struct field *f)
             next = f->now_ms + STEP_MS;
         if (field_plug_next(f) < next)
             next = field_plug_next(f);
-        if (f->next_event >= f->sc.count && f->now_ms >= end_ms && field_queued(f) == 0 &&
+        if (!work_left && f->now_ms >= end_ms && field_queued(f) == 0 &&
             f->now_ms >= f->busy_until_ms && f->unplugged != 1)
             break;
         if (next > stop_ms || next == UINT64_MAX)
@@ -436,9 +462,16 @@ int field_run(struct field *f)
         field_plug(f);
         channel_advance(&f->ch, f->now_ms);
         field_modems(f);
-        while (f->next_event < f->sc.count &&
-               (uint64_t)f->sc.ev[f->next_event].t * 1000u <= f->now_ms)
-            field_log_event(f, &f->sc.ev[f->next_event++]);
+        if (f->cfg.via_ui) {
+            if (field_ui_run_due(f) != 0)
+                return -1;
+        } else {
+            while (f->next_event < f->sc.count &&
+                   (uint64_t)f->sc.ev[f->next_event].t * 1000u <= f->now_ms)
+                field_log_event(f, &f->sc.ev[f->next_event++]);
+        }
+        if (f->err[0])
+            return -1;
         for (i = 0; i < f->n; i++)
             if (f->wake_ms[i] <= f->now_ms) {
                 /* the firmware answers in board time: ms since its power-on */
@@ -477,6 +510,16 @@ void field_free(struct field *f)
     scenario_free(&f->sc);
     free(f->counter_of);
     free(f->accepted);
+    free(f->truth_rec);
+    free(f->steps);
+    free(f->group_of);
+    free(f->group_skip);
+    free(f->group_done);
     f->counter_of = NULL;
     f->accepted = NULL;
+    f->truth_rec = NULL;
+    f->steps = NULL;
+    f->group_of = NULL;
+    f->group_skip = NULL;
+    f->group_done = NULL;
 }

@@ -2,9 +2,22 @@
  * the radio channel, and the station side, in simulated time.
  *
  * The field runs the scenario (scenario.h): at each event's time the
- * officer's handheld logs it through handheld_log(), exactly as the keypad
- * would, and the ground truth line is written at that moment with the
- * counter the firmware gave it. Between events, time jumps to the next
+ * officer's handheld logs it through handheld_log(), and the ground truth
+ * line is written at that moment with the counter the firmware gave it.
+ *
+ * With via_ui (lofte-sim --via-ui) the officers press keys instead: each
+ * handheld has the interface (sensors/ui.h) on a two-button board, and the
+ * key driver (ui_driver.h) presses, through the board's buttons, what logs
+ * each event: sessions are started at their start and ended at their end
+ * (the device computes the duration), a checkpoint is a tally of its
+ * negatives with its positives and eye exams entered while it runs, an
+ * operation's vehicles are stops inside the operation. The ground truth is
+ * then what the officer meant to log, built from the scenario, not from the
+ * interface (field_ui.c lists how the interface's vocabulary shapes it);
+ * the station's copy must equal it, so a key that logs the wrong thing
+ * shows up as a mismatch end to end. What one device cannot express (a
+ * second session while one runs, a void of a record no longer among the
+ * receipts) is not entered and counted in ui_skipped. Between events, time jumps to the next
  * thing that can happen (a device's wake-up, a scenario event), except
  * around transmissions, where it steps finely enough to hit the receive
  * windows.
@@ -28,6 +41,8 @@
 #include "scenario.h"
 #include "sim_board.h"
 #include "station.h"
+#include "ui.h"
+#include "ui_driver.h"
 
 #define FIELD_MAX_DEVICES 64
 #define FIELD_MAX_MODEMS 4
@@ -45,6 +60,7 @@ struct field_config {
     uint32_t day_real_ms;        /* pace: at least this much real time per simulated day */
     int64_t unplug_at;           /* Unix s: pull every modem's USB plug then (0 = never) */
     uint32_t unplug_s;           /* ... and plug it back in this much simulated time later */
+    int via_ui;                  /* log through key presses (see above) */
     FILE *truth;                 /* JSON Lines, one per logged record; may be NULL */
     FILE *progress;              /* a line per simulated week; may be NULL */
     const char *keys_path;       /* write the devices' keys here (mode 0600); may be NULL */
@@ -88,6 +104,21 @@ struct field {
     int modem_rx[FIELD_MAX_MODEMS];
     uint64_t modem_rx_seen[FIELD_MAX_MODEMS];
 
+    /* what the officers logged, as written to the truth (both modes) */
+    struct field_accepted *truth_rec;
+    size_t truth_count, truth_cap;
+
+    /* via_ui: the interface and an officer's thumb per device, and the
+     * scenario as timed key work (field_ui.c) */
+    struct ui ui[FIELD_MAX_DEVICES];
+    struct uidrv drv[FIELD_MAX_DEVICES];
+    struct field_ui_step *steps;
+    size_t step_count, next_step;
+    int *group_of;               /* per event index: its session's event index, or -1 */
+    uint8_t *group_skip;         /* per event index: its session was not entered */
+    uint16_t *group_done;        /* per event index: positives / stops logged in it */
+    uint64_t ui_skipped, ui_presses;
+
     int unplugged;
     int64_t real_start_ms;
 
@@ -111,5 +142,14 @@ size_t field_queued(const struct field *f);
 uint64_t field_acknowledged(const struct field *f);
 
 void field_free(struct field *f);
+
+/* For field_ui.c: note one logged record (truth line, in-memory truth,
+ * counter_of[event_id] unless event_id < 0). Returns 0 or -1 (memory). */
+int field_note_logged(struct field *f, int device, uint32_t counter, const struct record *r,
+                      int event_id);
+int field_ui_init(struct field *f);
+uint64_t field_ui_next_ms(const struct field *f);     /* UINT64_MAX: none left */
+int field_ui_run_due(struct field *f);                /* 0, or -1 with f->err */
+int field_ui_done(const struct field *f);
 
 #endif

@@ -40,6 +40,8 @@ static const struct opt opts[] = {
     {"unplug-s", OPT_INT, "... and plug them back this many simulated seconds later (>= 1)"},
     {"truth", OPT_PATH, "write every logged record here (JSON Lines)"},
     {"keys", OPT_PATH, "write the devices' keys here for the gateway (mode 0600)"},
+    {"via-ui", OPT_FLAG, "officers log through the handheld's keys (sensors/ui.h), not "
+                         "handheld_log"},
     {"quiet", OPT_FLAG, "no progress lines"},
     {"help", OPT_FLAG, "this text"},
 };
@@ -129,7 +131,10 @@ static int parse_value(const struct opt *o, const char *arg, struct field_config
         }
         return 0;
     case OPT_FLAG:
-        *quiet = 1;
+        if (!strcmp(o->name, "via-ui"))
+            cfg->via_ui = 1;
+        else
+            *quiet = 1;
         return 0;
     }
     return -1;
@@ -203,6 +208,10 @@ int main(int argc, char **argv)
                 (unsigned long long)(cs->corrupted_dropped + cs->corrupted_passed),
                 (unsigned long long)cs->downlinks_delivered);
     }
+    if (cfg.via_ui)
+        fprintf(stderr, "lofte-sim: via the interface: %llu key presses, %llu events not "
+                        "expressible on one device (field_ui.c)\n",
+                (unsigned long long)f.ui_presses, (unsigned long long)f.ui_skipped);
     if (rc != 0)
         fprintf(stderr, "lofte-sim: %s\n", f.err);
     if (truth && fclose(truth) != 0) {

@@ -217,6 +217,20 @@ int uidrv_checkpoint_end(struct uidrv *d)
     return logged(d, before);
 }
 
+int uidrv_eye_exam(struct uidrv *d, uint8_t result, uint8_t action, uint8_t side)
+{
+    uint32_t before = d->u->records;
+    int e;
+    if ((e = to_session(d)))
+        return e;
+    if (view(d)->screen != UI_CHECKPOINT)
+        return UIDRV_ERR_LOST;
+    key(d, UI_KEY_BACK);
+    if ((e = uidrv_pick(d, UI_ITEM_EYE_EXAM, -1)) || (e = uidrv_outcome(d, result, action, side)))
+        return e;
+    return logged(d, before);
+}
+
 int uidrv_void(struct uidrv *d, uint32_t counter)
 {
     uint32_t before = d->u->records;

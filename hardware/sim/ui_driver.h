@@ -8,7 +8,7 @@
  * the caller's press function, so a caller can route keys through the
  * simulated board's buttons (sim_board_press, then ui_poll) and count
  * them. Used by the UI tests, the presses benchmark, lofte-handheld's
- * demonstration and the field's --ui mode.
+ * demonstration and the field's UI mode (lofte-sim --via-ui).
  *
  * What the interface cannot express is refused, not approximated: a stop
  * with a quantity other than 1, a grid cell, an operation code outside a
@@ -62,6 +62,8 @@ int uidrv_session_end(struct uidrv *d, const struct record *r);
 int uidrv_negatives(struct uidrv *d, unsigned n);
 int uidrv_positive(struct uidrv *d, uint8_t band, uint8_t action, uint8_t side);
 int uidrv_checkpoint_end(struct uidrv *d);
+/* An eye exam while a checkpoint runs (from its menu), with its outcome. */
+int uidrv_eye_exam(struct uidrv *d, uint8_t result, uint8_t action, uint8_t side);
 /* Void the record with this counter (one of the last UI_RECEIPTS). */
 int uidrv_void(struct uidrv *d, uint32_t counter);
 

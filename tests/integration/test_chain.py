@@ -2,7 +2,8 @@
 """The whole chain with real processes, a real pseudo terminal per modem,
 real ZeroMQ sockets and a real SQLite file, under faults:
 
-  lofte-sim (handhelds with the real firmware, 20 % loss, duplicates, bit
+  lofte-sim (handhelds with the real firmware, officers logging through the
+  handheld's keys (--via-ui), 20 % loss, duplicates, bit
   errors, two virtual modems = two gateways hearing the same devices, one
   modem unplugged for a while)  ->  2 x lofte-gateway  ->  lofte-collector
 
@@ -326,7 +327,7 @@ def main():
         chain.start("sim", [SIM, "--from", "2023-04-01", "--to", date_plus(DAYS),
                             "--seed", str(ARGS.seed), "--loss", str(ARGS.loss),
                             "--duplicates", str(ARGS.duplicates), "--bit-errors", "0.05",
-                            "--bit-errors-pass", "0.3",
+                            "--bit-errors-pass", "0.3", "--via-ui",
                             "--modem", chain.path("modem0"), "--modem", chain.path("modem1"),
                             "--keys", chain.path("keys"), "--truth", chain.path("truth.jsonl"),
                             "--day-ms", str(DAY_MS), "--start-delay-ms", "1500",

@@ -131,6 +131,80 @@ Test(field, duplicates_bit_errors_and_delay_change_nothing_that_is_stored)
     field_free(&f);
 }
 
+/* --- the same entered through the handheld's keys -------------------------
+ * field_ui.c presses, through each board's two buttons, what logs every
+ * scenario event; its ground truth is what the officer meant, built from
+ * the scenario. The station must hold exactly that: a key that logs a
+ * wrong quantity, zone, result or duration is a mismatch here. */
+
+static const struct field_accepted *stored(const struct field *fl, uint32_t device,
+                                           uint32_t counter)
+{
+    size_t j;
+    for (j = 0; j < fl->accepted_count; j++)
+        if (fl->accepted[j].device == device && fl->accepted[j].counter == counter)
+            return &fl->accepted[j];
+    return NULL;
+}
+
+Test(field, through_the_keys_the_station_holds_exactly_what_the_officers_meant)
+{
+    struct field_config cfg;
+    size_t i, officer = 0, checkpoints = 0, positives = 0, op_vehicles = 0, voids = 0, guard = 0;
+    short_config(&cfg, 8);
+    cr_assert_eq(scenario_parse_date("2023-08-01", &cfg.to), 0);
+    cfg.via_ui = 1;
+    cfg.uplink_loss = 0.20;
+    cfg.channel.downlink_loss_p = 0.10;
+    cr_assert_eq(field_init(&f, &cfg), 0, "%s", f.err);
+    cr_assert_eq(field_run(&f), 0, "%s", f.err);
+    cr_assert_eq(field_queued(&f), 0, "every record acknowledged and freed");
+    cr_assert_eq(f.truth_count, f.logged);
+    for (i = 0; i < f.truth_count; i++) {
+        const struct field_accepted *t = &f.truth_rec[i];
+        const struct field_accepted *a = stored(&f, t->device, t->counter);
+        const struct record *w = &t->rec;
+        cr_assert(a, "%08x/%u was logged but never stored", t->device, t->counter);
+        cr_assert_eq(a->rec.activity, w->activity, "%08x/%u", t->device, t->counter);
+        if (w->activity == ACT_ADMIN_VOID) {
+            cr_assert_eq(a->rec.void_counter, w->void_counter);
+            voids++;
+            continue;
+        }
+        cr_assert_eq(a->rec.result, w->result, "%08x/%u result", t->device, t->counter);
+        cr_assert_eq(a->rec.action, w->action, "%08x/%u action", t->device, t->counter);
+        cr_assert_eq(a->rec.side, w->side, "%08x/%u side", t->device, t->counter);
+        cr_assert_eq(a->rec.quantity, w->quantity, "%08x/%u quantity %u, meant %u", t->device,
+                     t->counter, a->rec.quantity, w->quantity);
+        cr_assert_eq(a->rec.duration_min, w->duration_min, "%08x/%u duration %u, meant %u",
+                     t->device, t->counter, a->rec.duration_min, w->duration_min);
+        cr_assert_eq(a->rec.zone, w->zone, "%08x/%u zone", t->device, t->counter);
+        cr_assert_eq(a->rec.actor, w->actor, "%08x/%u actor", t->device, t->counter);
+        cr_assert_eq(a->rec.cell, RECORD_CELL_NONE);
+        cr_assert_eq(a->rec.operation, w->operation, "%08x/%u operation", t->device, t->counter);
+        cr_assert_eq(a->rec.start_min, w->start_min);
+        cr_assert_eq(a->rec.clock_unset, 0, "the clock was set by then");
+        checkpoints += w->activity == ACT_TRAFFIC_CHECKPOINT;
+        positives += w->activity == ACT_ALCOHOL_SCREENING && w->result != 0;
+        op_vehicles += w->operation != 0 && w->activity != ACT_TRAFFIC_OPERATION;
+        guard += w->actor == ACTOR_MUNICIPAL_GUARD;
+    }
+    for (i = 0; i < f.accepted_count; i++)
+        officer += f.accepted[i].rec.activity != ACT_ADMIN_HEARTBEAT;
+    cr_assert_eq(officer, f.truth_count, "stored %zu, logged %zu", officer, f.truth_count);
+    /* the run exercised what the interface has: checkpoints with positives,
+     * an operation's vehicles, guards' rounds, voids from the undo list */
+    cr_assert_gt(checkpoints, 5);
+    cr_assert_gt(positives, 1);
+    cr_assert_gt(op_vehicles, 5);
+    cr_assert_gt(guard, 50);
+    cr_assert_gt(voids, 0);
+    cr_assert_gt(f.ui_presses, 3 * f.truth_count, "the records came from key presses");
+    cr_assert_lt(f.ui_skipped * 20, f.truth_count, "at most 5 %% not expressible: %llu",
+                 (unsigned long long)f.ui_skipped);
+    field_free(&f);
+}
+
 /* --- the same through a virtual modem on a pseudo terminal --------------
  * The test plays the gateway: it opens the modem's symlink as a serial
  * port, verifies each RX with station.c and writes the ack back as TX. */
