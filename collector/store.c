@@ -30,7 +30,9 @@
 /* 'LOCS': marks a lofte collector store. */
 #define STORE_APPLICATION_ID 0x4C4F4353
 /* Bump, and add a migration in store_schema(), when the schema changes. */
-#define STORE_SCHEMA_VERSION 1
+/* 2: unverified_records. Every CREATE is IF NOT EXISTS, so running the
+ * schema again is the migration from 1. */
+#define STORE_SCHEMA_VERSION 2
 
 static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS gateways(\n"
@@ -102,6 +104,19 @@ static const char store_schema_sql[] =
     "  wire BLOB NOT NULL,\n"
     "  received_at TEXT NOT NULL,\n"
     "  UNIQUE(device, counter)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS unverified_records(\n"
+    "  -- rows a gateway sent whose device tag this collector could not verify with its\n"
+    "  -- device keys (docs/upstream.md section 6): kept as evidence, never counted, and\n"
+    "  -- never in the way of the genuine record of the same (device, counter)\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
+    "  device INTEGER NOT NULL,\n"
+    "  counter INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL,            -- no_frame, frame_mismatch, bad_tag, record_mismatch\n"
+    "  wire BLOB NOT NULL,              -- the record bytes the gateway claimed\n"
+    "  frame BLOB,                      -- the sealed radio frame it sent with them, if any\n"
+    "  received_at TEXT NOT NULL\n"
     ");\n";
 
 /* Views for analysts (docs/reports.md "Views"): the questions asked most,
@@ -155,6 +170,7 @@ enum {
     ST_VOID_TARGET,
     ST_RX_INSERT,
     ST_REJECT,
+    ST_UNVERIFIED,
     ST_COUNT
 };
 
@@ -206,6 +222,9 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_REJECT] =
         "INSERT INTO rejected_records(gateway, device, counter, reason, wire, received_at)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device, counter) DO NOTHING",
+    [ST_UNVERIFIED] =
+        "INSERT INTO unverified_records(gateway, device, counter, reason, wire, frame,"
+        " received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 struct store {
@@ -235,6 +254,7 @@ const char *store_outcome_name(int outcome)
     case STORE_DUPLICATE: return "duplicate";
     case STORE_CONFLICT: return "conflict";
     case STORE_QUARANTINED: return "quarantined";
+    case STORE_UNVERIFIED: return "unverified";
     default: return "unknown";
     }
 }
@@ -675,8 +695,32 @@ static int store_reject(struct store *st, int64_t gateway_id, const struct spool
     return store_step(st, q, err, errlen, "cannot keep an undecodable record");
 }
 
+static int store_unverified(struct store *st, int64_t gateway_id, const struct spool_row *row,
+                            const char *reason, const char *now, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_UNVERIFIED];
+    sqlite3_bind_int64(q, 1, gateway_id);
+    sqlite3_bind_int64(q, 2, row->device);
+    sqlite3_bind_int64(q, 3, row->counter);
+    sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, row->record, row->record_len, SQLITE_STATIC);
+    if (row->frame_len)
+        sqlite3_bind_blob(q, 6, row->frame, row->frame_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 6);
+    sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+    return store_step(st, q, err, errlen, "cannot keep an unverified record");
+}
+
 int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
                     int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen)
+{
+    return store_put_checked(st, gateway_id, rows, NULL, n, received_ms, outcomes, err, errlen);
+}
+
+int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_row *rows,
+                      const char *const *unverified, size_t n, int64_t received_ms,
+                      enum store_outcome *outcomes, char *err, size_t errlen)
 {
     sqlite3_stmt *q;
     char now[32];
@@ -697,7 +741,11 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
         struct record r;
         int inserted = 0, same = 1, pruned = 0, dec;
         dec = record_decode(row->record, row->record_len, &r);
-        if (dec != PROTO_OK) {
+        if (unverified && unverified[i]) {
+            /* not in records: it must not take the genuine record's place */
+            outcomes[i] = STORE_UNVERIFIED;
+            rc = store_unverified(st, gateway_id, row, unverified[i], now, err, errlen);
+        } else if (dec != PROTO_OK) {
             outcomes[i] = STORE_QUARANTINED;
             rc = store_reject(st, gateway_id, row, dec, now, err, errlen);
         } else if ((rc = store_pruned(st, row, &r, &pruned, err, errlen)) == STORE_OK &&

@@ -255,7 +255,8 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     srx.station = d->st.id;
 
     if (v == STATION_NEW) {
-        if (spool_row_fill(&row, dev->device, counter, &rec, &srx) != 0) {
+        if (spool_row_fill(&row, dev->device, counter, &rec, &srx) != 0 ||
+            spool_row_set_frame(&row, rx->frame, rx->len) != 0) {
             d->not_stored++;
             return;
         }
