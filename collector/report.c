@@ -1123,7 +1123,7 @@ struct table_rows {
 };
 
 static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE *out,
-                     char *err, size_t errlen)
+                     struct deadline *dl, char *err, size_t errlen)
 {
     int cols = sqlite3_column_count(s), c, step, rc = REPORT_OK;
     size_t row = 0, i;
@@ -1142,6 +1142,11 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
         width[c] = strlen(sqlite3_column_name(s, c));
 
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        /* Between rows the virtual machine is not running, so its progress
+         * handler is not called: formatting and writing a row (to a slow
+         * pipe, say) are held to the deadline here. */
+        if (past_deadline(dl))
+            break;
         if (fmt == REPORT_CSV) {
             for (c = 0; c < cols; c++) {
                 if (sqlite3_column_type(s, c) == SQLITE_NULL)
@@ -1201,7 +1206,15 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
         }
         row++;
     }
-    if (rc == REPORT_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    if (rc == REPORT_OK && step == SQLITE_TOOBIG)
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
+                         "the query made a value larger than --sql allows (%d MiB): %s",
+                         REPORT_SQL_LENGTH_MAX >> 20, sqlite3_errmsg(db));
+    else if (rc == REPORT_OK && step == SQLITE_NOMEM)
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
+                         "the query needs more memory than --sql allows (%lld MiB)",
+                         REPORT_SQL_HEAP_MAX >> 20);
+    else if (rc == REPORT_OK && step != SQLITE_ROW && step != SQLITE_DONE && !dl->hit)
         rc = errbuf_fail(err, errlen, REPORT_ERR_SQL, "the query failed: %s", sqlite3_errmsg(db));
     if (rc == REPORT_OK) {
         if (fmt == REPORT_JSON) {
@@ -1239,10 +1252,13 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     sqlite3_stmt *s = NULL;
     struct deadline dl;
     const char *tail = NULL;
+    sqlite3_int64 heap_before;
     int rc = REPORT_OK;
 
     if (fmt == REPORT_HTML)
         return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+    /* process-wide: restored before returning */
+    heap_before = sqlite3_hard_heap_limit64(REPORT_SQL_HEAP_MAX);
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
@@ -1257,6 +1273,9 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
                   db_path, sqlite3_errmsg(db));
         goto out;
     }
+    /* no value above this size: randomblob(900000000) fails at once
+     * instead of running for seconds where the deadline cannot see it */
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, REPORT_SQL_LENGTH_MAX);
     clock_gettime(CLOCK_MONOTONIC, &dl.at);
     dl.at.tv_sec += (time_t)timeout_s;
     dl.at.tv_nsec += (long)((timeout_s - floor(timeout_s)) * 1e9);
@@ -1291,7 +1310,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
                   "--sql runs read-only queries; this statement would change the database");
         goto out;
     }
-    rc = sql_print(db, s, fmt, out, err, errlen);
+    rc = sql_print(db, s, fmt, out, &dl, err, errlen);
     if (dl.hit)
         rc = errbuf_fail(err, errlen, REPORT_ERR_TIMEOUT,
                   "the query was stopped after %g s (--sql-timeout); narrow it, e.g. query "
@@ -1300,6 +1319,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
 out:
     sqlite3_finalize(s);
     sqlite3_close(db);
+    sqlite3_hard_heap_limit64(heap_before);
     if (rc == REPORT_OK && (fflush(out) != 0 || ferror(out)))
         rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot write the query's output: %s",
                   strerror(errno));

@@ -265,6 +265,52 @@ Test(report, stops_a_runaway_query_at_its_deadline, .init = make_db)
     cr_assert(strstr(err, "stopped after 0.3 s"), "%s", err);
 }
 
+/* The issue's queries: one function call the progress handler cannot
+ * interrupt, and values the size of the machine's memory. */
+Test(report, refuses_values_beyond_its_length_limit_instead_of_running_them, .init = make_db)
+{
+    static const char *const queries[] = {
+        "SELECT length(randomblob(900000000))",
+        "SELECT length(zeroblob(900000000)), length(zeroblob(900000000)),"
+        " length(zeroblob(900000000))",
+        "SELECT length(replace(hex(zeroblob(10000000)), '0', 'ab'))",
+    };
+    size_t i;
+    for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char buf[256], err[512];
+        FILE *f = fmemopen(buf, sizeof buf, "w");
+        int rc = report_sql(db_path, queries[i], REPORT_TABLE, 1, f, err, sizeof err);
+        fclose(f);
+        cr_assert_eq(rc, REPORT_ERR_SQL, "'%s' must be refused (rc %d: %s)", queries[i], rc, err);
+        cr_assert(strstr(err, "larger than --sql allows (16 MiB)"), "'%s': %s", queries[i], err);
+    }
+}
+
+Test(report, runs_a_query_under_a_heap_limit_and_restores_it_after, .init = make_db)
+{
+    char buf[256], err[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert_eq(report_sql(db_path, "PRAGMA hard_heap_limit", REPORT_CSV, 1, f, err, sizeof err),
+                 REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert(strstr(buf, "268435456"), "the heap limit in force: %s", buf);
+    cr_assert_eq(sqlite3_hard_heap_limit64(-1), 0);
+}
+
+Test(report, holds_row_output_to_the_deadline_too, .init = make_db)
+{
+    char err[512];
+    FILE *f = fopen("/dev/null", "w");
+    /* every row is a 16 MiB value written out: most of the time is spent
+     * outside the virtual machine, where the progress handler is not called */
+    int rc = report_sql(db_path,
+                        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                        "SELECT hex(zeroblob(8000000)) FROM c",
+                        REPORT_CSV, 0.3, f, err, sizeof err);
+    fclose(f);
+    cr_assert_eq(rc, REPORT_ERR_TIMEOUT, "%s", err);
+}
+
 Test(report, explains_every_command_line_mistake)
 {
     static const struct {
