@@ -14,6 +14,9 @@
  */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "errbuf.h"
 #include "calendar.h"
+#include "clog.h"
 #include "proto_err.h"
 #include "rollup.h"
 #include "store.h"
@@ -340,6 +344,26 @@ int store_open(struct store **out, const char *path, const struct store_options 
         errbuf_say(err, errlen, "collector database %s: out of memory", path);
         return STORE_ERR_OPEN;
     }
+    /* The database holds every record with zone, cell and time: owner and
+     * group (the analysts) only. SQLite gives -wal and -shm the mode of the
+     * database file, so creating it here, 0640, is enough; the umask may
+     * take more away, never add. O_NOFOLLOW: not through a planted link. */
+    {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        struct stat sb;
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno != EEXIST) {
+            errbuf_say(err, errlen, "cannot create collector database %s: %s", path,
+                       strerror(errno));
+            store_close(st);
+            return STORE_ERR_OPEN;
+        } else if (stat(path, &sb) == 0 && (sb.st_mode & 0007)) {
+            clog_msg(CLOG_WARN, "store: collector database %s is readable by others (mode "
+                     "%04o); chmod o-rwx it and its -wal and -shm", path,
+                     (unsigned)(sb.st_mode & 07777));
+        }
+    }
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         errbuf_say(err, errlen, "cannot open collector database %s: %s", path,
@@ -348,6 +372,13 @@ int store_open(struct store **out, const char *path, const struct store_options 
         return STORE_ERR_OPEN;
     }
     sqlite3_extended_result_codes(st->db, 1);
+    /* Keep -wal and -shm when the last connection closes: a reader that
+     * may not write the directory (the analysts' `sqlite3 -readonly`)
+     * cannot create them, and SQLite needs both to read a WAL database. */
+    {
+        int persist = 1;
+        sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
     /* analysts' read transactions may briefly hold locks during a checkpoint */
     sqlite3_busy_timeout(st->db, 5000);
     /* WAL: analysts read while the intake writes. FULL: a COMMIT is on disk

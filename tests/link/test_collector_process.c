@@ -345,3 +345,31 @@ Test(collector_process, refuses_verification_without_a_device_key_file)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %d", status);
     cr_assert_eq(access(tpath("collector.db"), F_OK), -1, "a database was created");
 }
+
+static void read_log(char *buf, size_t cap)
+{
+    FILE *f = fopen(tpath("collector.log"), "r");
+    buf[0] = 0;
+    if (!f)
+        return;
+    buf[fread(buf, 1, cap - 1, f)] = 0;
+    fclose(f);
+}
+
+Test(collector_process, warns_when_its_allowed_gateways_file_lists_nobody)
+{
+    char log[4096];
+    int64_t deadline = mono_now_ms() + 10000;
+    pid_t pid;
+    write_allowed("allowed", NULL, NULL, 0); /* comment line only */
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", free_port());
+    pid = collector_spawn();
+    do {
+        struct timespec pause = {0, 20000000};
+        nanosleep(&pause, NULL);
+        read_log(log, sizeof log);
+    } while (!strstr(log, "storing into") && mono_now_ms() < deadline);
+    kill(pid, SIGTERM);
+    collector_wait(pid);
+    cr_assert_neq(strstr(log, "lists no gateway"), NULL, "log: %s", log);
+}
