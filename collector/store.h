@@ -22,8 +22,10 @@
  *
  * Typical sizes: tens of thousands of records a year for one municipality,
  * a few million nationally (DOMAIN.md §6); batches of up to 256 rows.
- * Later issues add targets, rollups and views on top of these tables; this
- * API stays about intake. Only store.c includes sqlite3.h.
+ * Rollups (rollup.h) are kept in step here, in the same transaction; targets,
+ * views and reports are built on these tables (docs/reports.md). This API
+ * stays about intake, so that another backend can stand behind it. Only
+ * store.c includes sqlite3.h.
  */
 #ifndef LOFTE_STORE_H
 #define LOFTE_STORE_H
