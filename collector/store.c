@@ -50,7 +50,8 @@ static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS records(\n"
     "  -- one row per activity logged on a handheld (docs/protocol.md section 2), exactly once\n"
     "  id INTEGER PRIMARY KEY,\n"
-    "  device INTEGER NOT NULL,         -- the handheld's random pseudonym\n"
+    "  device INTEGER NOT NULL,         -- the handheld's random pseudonym; printf('%08x', device)\n"
+    "                                   -- shows it as logs, views and the key file do\n"
     "  counter INTEGER NOT NULL,        -- the device's record number\n"
     "  activity TEXT NOT NULL,          -- e.g. 'alcohol.screening', 'presence.foot_patrol'\n"
     "  category TEXT NOT NULL,          -- e.g. 'alcohol', 'presence'; 'admin' for heartbeats and voids\n"
@@ -129,9 +130,11 @@ static const char store_schema_sql[] =
  * `lofte-report --sql` keep the session read-only. When a view changes,
  * change docs/reports.md with it. */
 static const char store_views[] =
-    "CREATE VIEW IF NOT EXISTS activity_records AS\n"
-    "  -- every activity that counts: no heartbeats or voids, nothing voided, dated\n"
-    "  SELECT device, counter, activity, category, result, action, guardian_contacted,\n"
+    "DROP VIEW IF EXISTS activity_records;\n" /* until schema 2 its device was an integer */
+    "CREATE VIEW activity_records AS\n"
+    "  -- every activity that counts: no heartbeats or voids, nothing voided, dated;\n"
+    "  -- device as 8 hex digits, as in every view, log and status file\n"
+    "  SELECT printf('%08x', device) AS device, counter, activity, category, result, action, guardian_contacted,\n"
     "         concern_report, vehicle_measure, licence_seized, seizure, start_utc,\n"
     "         quantity, duration_min, zone, actor, cell, operation\n"
     "  FROM records WHERE category <> 'admin' AND voided_by IS NULL AND clock_unset = 0;\n"

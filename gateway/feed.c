@@ -141,7 +141,8 @@ int feed_record_json(char *out, size_t cap, size_t *len, int64_t time_ms, uint32
     memcpy(category, act, clen);
     category[clen] = 0;
 
-    jb_printf(&b, "{\"type\":\"record\",\"time_ms\":%lld,\"device\":%lu,\"counter\":%lu,"
+    /* the device as 8 hex digits, as in the key file, logs and status */
+    jb_printf(&b, "{\"type\":\"record\",\"time_ms\":%lld,\"device\":\"%08lx\",\"counter\":%lu,"
                   "\"duplicate\":%s",
               (long long)time_ms, (unsigned long)device, (unsigned long)counter,
               duplicate ? "true" : "false");

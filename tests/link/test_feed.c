@@ -27,7 +27,7 @@ Test(feed, formats_a_record_with_names_units_and_its_reception)
     cr_assert_eq(feed_record_json(json, sizeof json, &len, 1726345802000LL, 0x8c3d91f4u, 74565,
                                   &r, &rx, 0), FEED_OK);
     cr_assert_str_eq(json,
-        "{\"type\":\"record\",\"time_ms\":1726345802000,\"device\":2352845300,\"counter\":74565,"
+        "{\"type\":\"record\",\"time_ms\":1726345802000,\"device\":\"8c3d91f4\",\"counter\":74565,"
         "\"duplicate\":false,\"activity\":\"alcohol.screening\",\"category\":\"alcohol\","
         "\"result\":\"negative\",\"action\":\"none\",\"side\":[\"licence_seized\",\"seizure\"],"
         "\"clock_unset\":false,\"start_min\":2464920,\"start_utc\":\"2024-09-07T18:00Z\","

@@ -323,3 +323,14 @@ Test(store, lets_a_read_only_account_open_a_cleanly_closed_database)
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
               "a read-only account cannot read the database (status %d)", status);
 }
+
+/* Item 21: one spelling of a device id wherever a person reads it. */
+Test(store, shows_device_ids_as_eight_hex_digits_in_every_view)
+{
+    struct spool_row r = guard_row(1, 1);
+    enum store_outcome out[1];
+    put(gw_a, &r, 1, out);
+    cr_assert_eq(q("SELECT count(*) FROM activity_records WHERE device = '11223344'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM device_health WHERE device = '11223344'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM reception_quality WHERE device = '11223344'"), 1);
+}
