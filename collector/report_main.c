@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
     struct report_config cfg;
-    char err[1024];
+    char err[16384]; /* a targets file's every mistake, one per line (docs/targets.md) */
     int rc;
 
     if (report_config_parse(argc, argv, &cfg, err, sizeof err) != REPORT_OK) {

@@ -45,6 +45,7 @@ const char *targets_strerror(int err);
 #define TARGET_TEXT_MAX 240       /* labels, notes and filter texts */
 #define TARGETS_FILE_MAX (1 << 20)
 #define TARGETS_LINE_MAX 1024
+#define TARGETS_ERRORS_MAX 50    /* mistakes reported in one pass (more are counted) */
 
 enum target_metric {
     METRIC_COUNT = 0,       /* number of records */
