@@ -220,38 +220,119 @@ static void write_table(FILE *f, const struct eval_result *r, const struct targe
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-static void csv_field(FILE *f, const char *s, int last)
+/* Two dialects (docs/reports.md): "csv" is RFC 4180 (comma, decimal point),
+ * "csv-sv" is what a spreadsheet in a Swedish locale reads without an
+ * import dialog (semicolon, decimal comma, a UTF-8 byte order mark so that
+ * å, ä and ö survive Excel). */
+struct csv {
+    FILE *f;
+    char sep;
+    int decimal_comma;
+};
+
+static struct csv csv_of(FILE *f, enum report_format fmt)
 {
-    /* RFC 4180: quote when needed, double the quotes. */
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
+    struct csv c;
+    c.f = f;
+    c.sep = fmt == REPORT_CSV_SV ? ';' : ',';
+    c.decimal_comma = fmt == REPORT_CSV_SV;
+    if (fmt == REPORT_CSV_SV)
+        fputs("\xEF\xBB\xBF", f);
+    return c;
 }
 
-static void write_csv(FILE *f, const struct eval_result *r, const struct report_options *o)
+static void csv_end(struct csv *c, int last)
+{
+    if (last)
+        fputs("\r\n", c->f);
+    else
+        fputc(c->sep, c->f);
+}
+
+/* A text cell. One that a spreadsheet would take for a formula (it starts
+ * with = + - @, a tab or a carriage return: OWASP's CSV injection list) is
+ * written with a leading ' and quoted, so it shows as the text it is; any
+ * other cell is quoted (RFC 4180, quotes doubled) when it holds the
+ * separator, a quote or a line break. */
+static void csv_text(struct csv *c, const char *s, int last)
+{
+    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    const char special[] = {c->sep, '"', '\r', '\n', 0};
+    if (formula || strpbrk(s, special)) {
+        fputc('"', c->f);
+        if (formula)
+            fputc('\'', c->f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', c->f);
+            fputc(*s, c->f);
+        }
+        fputc('"', c->f);
+    } else {
+        fputs(s, c->f);
+    }
+    csv_end(c, last);
+}
+
+/* A number this program formatted ("12", "0.4167", "-3"): never a formula,
+ * so not neutralised; a decimal comma in csv-sv. Anything that is not a
+ * plain number ("<5" in public reports) is text. */
+static void csv_num(struct csv *c, const char *s, int last)
+{
+    const char *p = s + (*s == '-');
+    int digits = 0, dot = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.' && !dot)
+            dot = 1;
+        else
+            break;
+    }
+    if (*p || !digits) {
+        csv_text(c, s, last);
+        return;
+    }
+    for (; *s; s++)
+        fputc(*s == '.' && c->decimal_comma ? ',' : *s, c->f);
+    csv_end(c, last);
+}
+
+static void write_csv(FILE *f, enum report_format fmt, const struct eval_result *r,
+                      const struct report_options *o)
 {
     static const char *const head[] = {
-        "target", "items", "label", "metric", "period_kind", "period", "start", "end",
-        "complete", "zone", "value", "rule", "target_value", "pro_rata", "fraction", "met",
-        "on_pace"};
+        "target", "items", "label", "label_sv", "metric", "period_kind", "period", "start",
+        "end", "complete", "zone", "value", "rule", "target_value", "pro_rata", "fraction",
+        "met", "on_pace"};
+    /* which columns hold numbers (csv_num), by index of head */
+    static const unsigned char numeric[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0};
     size_t i, j, k, nh = sizeof head / sizeof head[0];
+    struct csv c = csv_of(f, fmt);
 
     for (k = 0; k < nh; k++)
-        csv_field(f, head[k], k == nh - 1);
+        csv_text(&c, head[k], k == nh - 1);
     for (i = 0; i < r->ntargets; i++) {
         const struct eval_target *et = &r->targets[i];
         const struct target *t = et->target;
         char it[48], tv[32];
         items_text(t->items, it, sizeof it);
+        if (c.decimal_comma) {
+            /* "2,8" is the number 2.8 to a Swedish spreadsheet: "2 + 8" */
+            char sv[64];
+            size_t n = 0;
+            const char *q;
+            for (q = it; *q && n + 4 < sizeof sv; q++) {
+                if (*q == ',') {
+                    memcpy(sv + n, " + ", 3);
+                    n += 3;
+                } else {
+                    sv[n++] = *q;
+                }
+            }
+            sv[n] = 0;
+            snprintf(it, sizeof it, "%s", sv);
+        }
         fmt_num(t->value, tv, sizeof tv);
         for (j = 0; j < et->nperiods; j++) {
             const struct eval_period *p = &et->periods[j];
@@ -262,7 +343,7 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
             for (z = 0; z <= p->nzones; z++) {
                 /* Row z = 0 is the period; rows 1.. are its zones. */
                 const struct eval_zone *ez = z ? &p->zones[z - 1] : NULL;
-                const char *row[17];
+                const char *row[18];
                 if (ez)
                     report_format_value(o, eval_metric_is_count(t), ez->value, v, sizeof v);
                 else
@@ -272,23 +353,28 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
                 row[0] = t->id;
                 row[1] = it;
                 row[2] = t->label;
-                row[3] = targets_metric_name(t->metric);
-                row[4] = cal_kind_name(t->period);
-                row[5] = p->label;
-                row[6] = a;
-                row[7] = b;
-                row[8] = p->complete ? "yes" : "no";
-                row[9] = ez ? record_zone_name(ez->zone) : "";
-                row[10] = v;
-                row[11] = t->cmp == CMP_REPORT_ONLY ? "report only" : targets_cmp_text(t->cmp);
-                row[12] = t->cmp == CMP_REPORT_ONLY ? "" : (ez || !t->per_zone ? tv : "all zones");
+                row[3] = t->label_sv;
+                row[4] = targets_metric_name(t->metric);
+                row[5] = cal_kind_name(t->period);
+                row[6] = p->label;
+                row[7] = a;
+                row[8] = b;
+                row[9] = p->complete ? "yes" : "no";
+                row[10] = ez ? record_zone_name(ez->zone) : "";
+                row[11] = v;
+                row[12] = t->cmp == CMP_REPORT_ONLY ? "report only" : targets_cmp_text(t->cmp);
+                row[13] = t->cmp == CMP_REPORT_ONLY ? "" : (ez || !t->per_zone ? tv : "all zones");
                 /* Pro rata is per zone: the per-zone period row has none. */
-                row[13] = t->cmp == CMP_REPORT_ONLY || p->complete || (t->per_zone && !ez) ? "" : pr;
-                row[14] = fr;
-                row[15] = verdict_word(ez ? ez->met : p->met);
-                row[16] = verdict_word(ez ? ez->on_pace : p->on_pace);
-                for (k = 0; k < nh; k++)
-                    csv_field(f, row[k], k == nh - 1);
+                row[14] = t->cmp == CMP_REPORT_ONLY || p->complete || (t->per_zone && !ez) ? "" : pr;
+                row[15] = fr;
+                row[16] = verdict_word(ez ? ez->met : p->met);
+                row[17] = verdict_word(ez ? ez->on_pace : p->on_pace);
+                for (k = 0; k < nh; k++) {
+                    if (numeric[k])
+                        csv_num(&c, row[k], k == nh - 1);
+                    else
+                        csv_text(&c, row[k], k == nh - 1);
+                }
             }
         }
     }
@@ -1056,7 +1142,8 @@ int report_write(FILE *out, const struct eval_result *r, const struct target_set
 {
     switch (o->format) {
     case REPORT_TABLE: write_table(out, r, ts, o); break;
-    case REPORT_CSV: write_csv(out, r, o); break;
+    case REPORT_CSV:
+    case REPORT_CSV_SV: write_csv(out, o->format, r, o); break;
     case REPORT_JSON: write_json(out, r, ts, o); break;
     case REPORT_HTML: write_html(out, r, ts, o); break;
     default: return REPORT_ERR_USAGE;
@@ -1129,13 +1216,16 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
     size_t row = 0, i;
     char cell[4096];
     struct table_rows tr = {0};
+    struct csv csv = {NULL, ',', 0};
     size_t *width = calloc((size_t)(cols > 0 ? cols : 1), sizeof *width);
 
     if (!width)
         return errbuf_fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
-    if (fmt == REPORT_CSV)
+    if (fmt == REPORT_CSV || fmt == REPORT_CSV_SV) {
+        csv = csv_of(out, fmt);
         for (c = 0; c < cols; c++)
-            csv_field(out, sqlite3_column_name(s, c), c == cols - 1);
+            csv_text(&csv, sqlite3_column_name(s, c), c == cols - 1);
+    }
     if (fmt == REPORT_JSON)
         fputs("[", out);
     for (c = 0; c < cols; c++)
@@ -1147,13 +1237,18 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
          * pipe, say) are held to the deadline here. */
         if (past_deadline(dl))
             break;
-        if (fmt == REPORT_CSV) {
+        if (fmt == REPORT_CSV || fmt == REPORT_CSV_SV) {
             for (c = 0; c < cols; c++) {
-                if (sqlite3_column_type(s, c) == SQLITE_NULL)
+                int type = sqlite3_column_type(s, c);
+                if (type == SQLITE_NULL)
                     cell[0] = 0;
                 else
                     sql_cell_text(s, c, cell, sizeof cell);
-                csv_field(out, cell, c == cols - 1);
+                /* only SQLite's numbers are numbers: a TEXT '-5' is text */
+                if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+                    csv_num(&csv, cell, c == cols - 1);
+                else
+                    csv_text(&csv, cell, c == cols - 1);
             }
         } else if (fmt == REPORT_JSON) {
             fprintf(out, "%s\n  {", row ? "," : "");
@@ -1256,7 +1351,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     int rc = REPORT_OK;
 
     if (fmt == REPORT_HTML)
-        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv, csv-sv or json, not html");
     /* process-wide: restored before returning */
     heap_before = sqlite3_hard_heap_limit64(REPORT_SQL_HEAP_MAX);
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -1343,7 +1438,7 @@ static const struct {
     {"--targets", "FILE", "targets file (docs/targets.md); default: the shipped Hammarö file"},
     {"--from", "YYYY-MM-DD", "first day of the range; default: the targets' first valid day"},
     {"--to", "YYYY-MM-DD", "as-of day, inclusive; default: today (Europe/Stockholm)"},
-    {"--format", "FMT", "table (default), csv, json or html"},
+    {"--format", "FMT", "table (default), csv, csv-sv (';' and decimal comma), json or html"},
     {"--out", "FILE", "write there (atomically) instead of standard output"},
     {"--public", NULL, "suppress counts below --min-count, for publication"},
     {"--min-count", "N", "smallest count a public report shows (default 5)"},
@@ -1371,9 +1466,10 @@ void report_usage(FILE *out)
 
 static int parse_format(const char *v, enum report_format *f)
 {
-    static const char *const names[] = {"table", "csv", "json", "html"};
+    /* indexed by enum report_format */
+    static const char *const names[] = {"table", "csv", "json", "html", "csv-sv"};
     int i;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         if (strcmp(v, names[i]) == 0) {
             *f = (enum report_format)i;
             return 0;
@@ -1432,7 +1528,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
         case O_FORMAT:
             if (parse_format(v, &cfg->format) != 0)
                 return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
-                            "--format '%s' is not table, csv, json or html", v);
+                            "--format '%s' is not table, csv, csv-sv, json or html", v);
             break;
         case O_MIN_COUNT: {
             long n;
@@ -1467,7 +1563,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
             return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--sql returns raw rows, which --public cannot make safe to publish");
         if (cfg->format == REPORT_HTML)
-            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv, csv-sv or json, not html");
         if (seen[O_FROM] || seen[O_TO] || seen[O_TARGETS])
             return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--from, --to and --targets do not apply to --sql (filter in the query)");

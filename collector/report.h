@@ -45,7 +45,9 @@ enum report_err {
 };
 const char *report_strerror(int err);
 
-enum report_format { REPORT_TABLE = 0, REPORT_CSV, REPORT_JSON, REPORT_HTML };
+/* REPORT_CSV_SV: the CSV for a spreadsheet in a Swedish locale (';',
+ * decimal comma, UTF-8 BOM; docs/reports.md). */
+enum report_format { REPORT_TABLE = 0, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_CSV_SV };
 
 #define REPORT_MIN_COUNT_DEFAULT 5
 #define REPORT_SQL_TIMEOUT_DEFAULT 10.0   /* seconds */

@@ -137,12 +137,53 @@ Test(report, writes_csv_with_one_row_per_period_and_zone, .init = make_db)
      * (x5 monthly targets), 2 half-years x (1 + 6 zones), years x3, 3
      * tertials: 1 header + 52 + 52 + 22 + 60 + 14 + 3 + 3. */
     cr_assert_eq(count_of(t, "\r\n"), 1 + 52 + 52 + 22 + 60 + 14 + 3 + 3, "%s", t);
-    cr_assert(strncmp(t, "target,items,label,metric,period_kind,period,start,end,complete,zone,"
-                         "value,rule,target_value,pro_rata,fraction,met,on_pace\r\n", 120) == 0);
-    cr_assert(strstr(t, "checkpoints,3,Alcohol and drug checkpoints,count,month,2023-03,"
+    cr_assert(strncmp(t, "target,items,label,label_sv,metric,period_kind,period,start,end,"
+                         "complete,zone,value,rule,target_value,pro_rata,fraction,met,on_pace\r\n",
+                      129) == 0, "%.200s", t);
+    cr_assert(strstr(t, "checkpoints,3,Alcohol and drug checkpoints,"
+                        "Kontrollplatser alkohol och droger,count,month,2023-03,"
                         "2023-03-01,2023-03-31,yes,,"), "%s", t);
     cr_assert(strstr(t, ",\"2,8\","), "a field with a comma is quoted");
     cr_assert(strstr(t, ",school_mormoskolan,"));
+    free(t);
+}
+
+/* Item 19: a label that looks like a formula is shown, never evaluated
+ * (OWASP, CSV injection). */
+Test(report, neutralises_cells_a_spreadsheet_would_take_for_formulas, .init = make_db)
+{
+    char buf[4096], err[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert(f);
+    cr_assert_eq(report_sql(db_path,
+                            "SELECT '=1+1' AS a, '+SUM(A1)' AS b, '-2+3' AS c, '@cmd' AS d, "
+                            "char(9) || '=x' AS e, char(13) || '=y' AS g, 'a=b' AS h, -5 AS n, "
+                            "2.5 AS x",
+                            REPORT_CSV, 5, f, err, sizeof err), REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert(strstr(buf, "\"'=1+1\",\"'+SUM(A1)\",\"'-2+3\",\"'@cmd\",\"'\t=x\",\"'\r=y\","
+                          "a=b,-5,2.5\r\n"), "%s", buf);
+}
+
+Test(report, writes_csv_sv_with_semicolons_decimal_commas_and_a_bom, .init = make_db)
+{
+    const char *args[] = {"--to", "2023-12-31", "--format", "csv-sv", NULL};
+    char buf[4096], err[512], *t;
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert(f);
+    cr_assert_eq(report_sql(db_path, "SELECT 2.5 AS x, 'a;b' AS y, '=2;3' AS z", REPORT_CSV_SV, 5,
+                            f, err, sizeof err), REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert_str_eq(buf, "\xEF\xBB\xBFx;y;z\r\n2,5;\"a;b\";\"'=2;3\"\r\n");
+
+    t = run_ok(args);
+    {
+        const char *head = "\xEF\xBB\xBFtarget;items;label;label_sv;metric;";
+        cr_assert(strncmp(t, head, strlen(head)) == 0, "%.80s", t);
+    }
+    cr_assert(strstr(t, ";2 + 8;"), "items are not a decimal number 2,8: %.400s", t);
+    cr_assert(strstr(t, ";1,0000;"), "fractions with a decimal comma: %.400s", t);
+    cr_assert_null(strstr(t, ";1.0000;"), "a decimal point in csv-sv: %.400s", t);
     free(t);
 }
 
@@ -162,7 +203,8 @@ Test(report, suppresses_small_counts_in_every_public_format, .init = make_db)
     free(t);
 
     t = run_ok(csv);
-    p = strstr(t, "checkpoints,3,Alcohol and drug checkpoints,count,month,2023-03,");
+    p = strstr(t, "checkpoints,3,Alcohol and drug checkpoints,Kontrollplatser alkohol och droger,"
+                  "count,month,2023-03,");
     cr_assert(p);
     cr_assert(strncmp(strstr(p, "yes,,") + 5, "<5,", 3) == 0, "%.120s", p);
     free(t);
@@ -317,7 +359,7 @@ Test(report, explains_every_command_line_mistake)
         const char *args[8];
         const char *says;
     } cases[] = {
-        {{"--format", "pdf"}, "not table, csv, json or html"},
+        {{"--format", "pdf"}, "not table, csv, csv-sv, json or html"},
         {{"--from", "2023-02-30"}, "not a date"},
         {{"--min-count", "3"}, "only applies with --public"},
         {{"--public", "--min-count", "0"}, "not a whole number"},
