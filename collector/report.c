@@ -472,6 +472,15 @@ static void write_json(FILE *f, const struct eval_result *r, const struct target
             json_str(f, season);
         else
             fputs("null", f);
+        {
+            char except[TARGET_EXCEPT_MAX * 28];
+            targets_except_text(t, except, sizeof except);
+            fputs(", \"except\": ", f);
+            if (except[0])
+                json_str(f, except);
+            else
+                fputs("null", f);
+        }
         fprintf(f, ", \"per_zone\": %s,\n     \"periods_met\": %d, \"periods_elapsed\": %d, "
                    "\"undated_records\": %lld,\n     \"current\": ",
                 t->per_zone ? "true" : "false", et->periods_met, et->periods_elapsed,

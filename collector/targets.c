@@ -220,7 +220,32 @@ int target_judge(const struct target *t, double v)
 
 int target_in_season(const struct target *t, int32_t day)
 {
+    int i;
+    for (i = 0; i < t->nexcept; i++)
+        if (day >= t->except_from[i] && day <= t->except_to[i])
+            return 0;
     return (t->season >> (cal_date_from_day(day).month - 1)) & 1u;
+}
+
+void targets_except_text(const struct target *t, char *buf, size_t n)
+{
+    size_t used = 0;
+    int i;
+    if (n == 0)
+        return;
+    buf[0] = 0;
+    for (i = 0; i < t->nexcept; i++) {
+        char a[CAL_DATE_LEN], b[CAL_DATE_LEN];
+        int w;
+        cal_format_date(t->except_from[i], a);
+        cal_format_date(t->except_to[i], b);
+        w = snprintf(buf + used, n - used, "%s%s .. %s", i ? ", " : "", a, b);
+        if (w < 0 || (size_t)w >= n - used) {
+            buf[used] = 0; /* whole windows only */
+            return;
+        }
+        used += (size_t)w;
+    }
 }
 
 static const char *const month_abbr[12] = {
@@ -264,7 +289,7 @@ void targets_season_text(uint16_t season, char *buf, size_t n)
 enum key_id {
     K_ITEM, K_LABEL, K_LABEL_SV, K_NOTE, K_ACTIVITY, K_RESULT, K_ACTION, K_ZONE,
     K_ACTOR, K_METRIC, K_UNIT, K_PERIOD, K_TARGET, K_VALID, K_SEASON, K_PER,
-    K_COUNT
+    K_EXCEPT, K_COUNT
 };
 
 static const struct {
@@ -274,7 +299,7 @@ static const struct {
     {"item", 1}, {"label", 1}, {"label_sv", 0}, {"note", 0}, {"activity", 1},
     {"result", 0}, {"action", 0}, {"zone", 0}, {"actor", 0}, {"metric", 1},
     {"unit", 0}, {"period", 1}, {"target", 1}, {"valid", 0}, {"season", 0},
-    {"per", 0},
+    {"per", 0}, {"except", 0},
 };
 
 /* Keys allowed before the first block. */
@@ -639,6 +664,20 @@ static int add_months(const char *item, void *vctx, char *why, size_t n)
     return 0;
 }
 
+/* One 'except' window "FROM .. TO"; ctx is the target. */
+static int add_except(const char *item, void *vctx, char *why, size_t n)
+{
+    struct target *t = vctx;
+    if (t->nexcept == TARGET_EXCEPT_MAX) {
+        snprintf(why, n, "more than %d 'except' windows", TARGET_EXCEPT_MAX);
+        return -1;
+    }
+    if (parse_window(item, &t->except_from[t->nexcept], &t->except_to[t->nexcept], why, n) != 0)
+        return -1;
+    t->nexcept++;
+    return 0;
+}
+
 static int parse_target_rule(const char *v, enum target_cmp *cmp, double *value, char *why, size_t n)
 {
     static const struct { const char *op; enum target_cmp cmp; } ops[] = {
@@ -859,6 +898,10 @@ static int target_check(struct parser *p, struct raw_block *b)
             VALUE_FAIL(K_SEASON);
     }
 
+    if (b->key_line[K_EXCEPT] &&
+        each_item(b->value[K_EXCEPT], add_except, t, why, sizeof why) != 0)
+        VALUE_FAIL(K_EXCEPT);
+
     if (b->key_line[K_PER]) {
         if (strcmp(b->value[K_PER], "zone") != 0)
             bad = fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
@@ -1031,7 +1074,7 @@ int targets_parse(const char *text, size_t len, const char *name, struct target_
                 fail(&p, lineno, TARGETS_ERR_SYNTAX,
                      "unknown key '%s'; a target has item, label, label_sv, note, "
                      "activity, result, action, zone, actor, metric, unit, period, "
-                     "target, valid, season, per", key);
+                     "target, valid, season, per, except", key);
             } else if (b->key_line[k]) {
                 fail(&p, lineno, TARGETS_ERR_SYNTAX, "'%s' is set twice in target '%s' "
                      "(first on line %d)", key, b->id, b->key_line[k]);
