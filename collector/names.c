@@ -84,9 +84,10 @@ static void join(char *out, size_t cap, size_t *used, int *full, const char *s)
     if (*full)
         return;
     if (*used + sep + n + sizeof ellipsis > cap) {
-        if (*used + sizeof ellipsis <= cap) {
-            memcpy(out + *used, ellipsis, sizeof ellipsis);
-            *used += sizeof ellipsis - 1;
+        if (*used + sep + sizeof ellipsis <= cap) {
+            memcpy(out + *used, ", ", sep);
+            memcpy(out + *used + sep, ellipsis, sizeof ellipsis);
+            *used += sep + sizeof ellipsis - 1;
         }
         *full = 1;
         return;

@@ -30,6 +30,7 @@
 #include "calendar.h"
 #include "evaluate.h"
 #include "record.h"
+#include "names.h"
 #include "report.h"
 #include "rollup.h"
 #include "targets.h"
@@ -63,6 +64,23 @@ static void fmt_num(double v, char *buf, size_t n)
         snprintf(buf, n, "%.0f", v);
     else
         snprintf(buf, n, "%.1f", v);
+}
+
+/* A report shows the targets file by its name: the path is this
+ * machine's business, not the board's. */
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* The HTML report is read in Swedish: "0,4", not "0.4". The numbers this
+ * file formats have no thousands separator, so '.' is only ever decimal. */
+static void sv_decimal(char *s)
+{
+    for (; *s; s++)
+        if (*s == '.')
+            *s = ',';
 }
 
 int report_format_value(const struct report_options *o, int is_count, double v, char *buf,
@@ -133,7 +151,7 @@ static void write_table(FILE *f, const struct eval_result *r, const struct targe
     cal_format_date(r->to_day, to);
     fprintf(f, "%s\n", title_of(ts));
     fprintf(f, "Follow-up %s .. %s, as of %s; targets: %s\n", from, to, to,
-            o->targets_path ? o->targets_path : ts->source);
+            file_name(o->targets_path ? o->targets_path : ts->source));
     if (o->public_mode)
         fprintf(f, "Public report: counts of records or people below %d are shown as <%d.\n",
                 o->min_count, o->min_count);
@@ -608,6 +626,7 @@ static void rule_html(FILE *f, const struct target *t)
     default: break;
     }
     fmt_num(t->value, v, sizeof v);
+    sv_decimal(v);
     fprintf(f, "%s %s%s per %s / per %s", op, v, t->per_zone ? " i varje zon / in each zone" : "",
             cal_kind_noun(t->period, 0, 1), cal_kind_noun(t->period, 0, 0));
 }
@@ -661,8 +680,13 @@ static void svg_pace(FILE *f, const struct eval_period *c, int on_pace)
 static void svg_strip(FILE *f, const struct eval_target *et, const struct report_options *o)
 {
     const struct target *t = et->target;
+    static const char *const months_sv[12] = {"jan", "feb", "mar", "apr", "maj", "jun",
+                                              "jul", "aug", "sep", "okt", "nov", "dec"};
     const int bars = t->cmp == CMP_REPORT_ONLY;
+    const int monthly = t->period == CAL_MONTH;
     const double x0 = 2, x1 = 598, top = bars ? 11 : 2, h = 20;
+    /* monthly strips name their months under the cells, the years below */
+    const double year_y = top + h + (monthly ? 20 : 11), month_y = top + h + 9;
     double cw, max = 0;
     size_t i;
     int last_year = -1;
@@ -674,13 +698,14 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
         if (et->periods[i].value > max)
             max = et->periods[i].value;
     fprintf(f, "<svg viewBox=\"0 0 600 %d\" role=\"img\" aria-label=\"perioder\">",
-            (int)(top + h + 14));
+            (int)(year_y + 3));
     for (i = 0; i < et->nperiods; i++) {
         const struct eval_period *p = &et->periods[i];
         double x = x0 + cw * (double)i;
         char v[32];
         const char *fill;
         int hidden = report_format_value(o, period_is_count(t), p->value, v, sizeof v);
+        sv_decimal(v);
         fprintf(f, "<g><title>%s: %s%s</title>", p->label, v,
                 p->met == EVAL_YES ? " (uppfyllt / met)"
                 : p->met == EVAL_NO ? " (ej uppfyllt / not met)"
@@ -708,10 +733,18 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
                         x + cw / 2, top + h / 2 + 3, p->complete ? "#fff" : "#111", v);
         }
         fputs("</g>", f);
+        if (monthly && cw >= 6) {
+            /* "jan" where there is room (about 14 units), else "j" */
+            int m = cal_date_from_day(p->period.start_day).month;
+            char initial[2] = {months_sv[m - 1][0], 0};
+            fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"7\" fill=\"#555\" "
+                       "text-anchor=\"middle\">%s</text>",
+                    x + cw / 2, month_y, cw >= 14 ? months_sv[m - 1] : initial);
+        }
         if (p->period.year != last_year) {
             fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"#333\"/>"
                        "<text x=\"%.2f\" y=\"%.2f\" font-size=\"8\">%d</text>",
-                    x, x, top, top + h + 4, x + 1, top + h + 11, p->period.year);
+                    x, x, top, year_y - 7, x + 1, year_y, p->period.year);
             last_year = p->period.year;
         }
     }
@@ -733,7 +766,9 @@ static double nice_max(double v)
 static void svg_weekly(FILE *f, const struct eval_target *et, const struct report_options *o)
 {
     const struct target *t = et->target;
-    const double x0 = 34, x1 = 596, y0 = 8, y1 = 92;
+    /* y0 leaves a band above the plot for the target's label: it never
+     * sits on the bars */
+    const double x0 = 34, x1 = 596, y0 = 16, y1 = 100;
     double max = 0, bw, line = -1;
     char v[32];
     size_t i;
@@ -750,11 +785,12 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
         max = line;
     max = nice_max(max);
     bw = (x1 - x0) / (double)et->nweeks;
-    fprintf(f, "<svg viewBox=\"0 0 600 112\" role=\"img\" aria-label=\"per vecka\">");
+    fprintf(f, "<svg viewBox=\"0 0 600 120\" role=\"img\" aria-label=\"per vecka\">");
     fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"" C_GRID "\"/>"
                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>",
             x0, x1, y1, y1, x0, x1, y0, y0);
     fmt_num(max, v, sizeof v);
+    sv_decimal(v);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" text-anchor=\"end\">%s</text>"
                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" text-anchor=\"end\">0</text>",
             x0 - 3, y0 + 3, v, x0 - 3, y1 + 3);
@@ -762,6 +798,7 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
         const struct eval_week *w = &et->weeks[i];
         double x = x0 + bw * (double)i, bh;
         int hidden = report_format_value(o, is_count, w->value, v, sizeof v);
+        sv_decimal(v);
         const char *fill = !w->in_season ? C_OFF : !w->complete ? "url(#hatch-blue)" : C_BAR;
         bh = (y1 - y0) * (hidden ? (o->min_count / 2.0) : w->value) / max;
         if (hidden)
@@ -789,29 +826,40 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
     if (line >= 0) {
         double y = y1 - (y1 - y0) * line / max;
         fmt_num(line, v, sizeof v);
-        /* The label sits on a white halo so bars behind it do not hide it. */
+        sv_decimal(v);
+        /* The label is a legend in the band above the plot, right-aligned,
+         * with a sample of the dashed line: bars can never be behind it. */
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"" C_MISS "\" "
                    "stroke-dasharray=\"4,3\" stroke-width=\"1.2\"/>"
-                   "<text x=\"%.1f\" y=\"%.2f\" font-size=\"8\" fill=\"" C_MISS "\" "
-                   "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">"
-                   "mål / target %s</text>",
-                x0, x1, y, y, x0 + 3, y - 3, v);
+                   "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"7\" y2=\"7\" stroke=\"" C_MISS "\" "
+                   "stroke-dasharray=\"4,3\" stroke-width=\"1.2\"/>"
+                   "<text x=\"%.1f\" y=\"10\" font-size=\"8\" fill=\"" C_MISS "\" "
+                   "text-anchor=\"end\">mål / target %s</text>",
+                x0, x1, y, y, x1 - 90, x1 - 72, x1, v);
     }
     fputs("</svg>", f);
 }
 
 static void filter_html(FILE *f, const struct target *t)
 {
-    char season[64], a[CAL_DATE_LEN], b[CAL_DATE_LEN];
+    char season[64], a[CAL_DATE_LEN], b[CAL_DATE_LEN], names[600];
+    char except[TARGET_EXCEPT_MAX * 28];
     fputs("<p class=\"def\">Mäter / Measures: <b>", f);
     metric_html(f, t);
-    fputs("</b> &middot; aktivitet / activity <code>", f);
+    /* the board reads names; the codes stay in the title (hover) */
+    names_activities(t->filter.activity, 1, names, sizeof names);
+    fputs("</b> &middot; aktivitet / activity <span title=\"", f);
     html_text(f, t->activity_text);
-    fputs("</code>", f);
+    fputs("\">", f);
+    html_text(f, names);
+    fputs("</span>", f);
     if (t->zone_text[0]) {
-        fputs(" &middot; zon / zone <code>", f);
+        names_zones(t->filter.zone, 1, names, sizeof names);
+        fputs(" &middot; zon / zone <span title=\"", f);
         html_text(f, t->zone_text);
-        fputs("</code>", f);
+        fputs("\">", f);
+        html_text(f, names);
+        fputs("</span>", f);
     }
     if (t->actor_text[0]) {
         fputs(" &middot; aktör / actor <code>", f);
@@ -831,6 +879,18 @@ static void filter_html(FILE *f, const struct target *t)
     targets_season_text(t->season, season, sizeof season);
     if (season[0])
         fprintf(f, " &middot; säsong / season %s", season);
+    targets_except_text(t, except, sizeof except);
+    if (except[0] && t->nexcept <= 3) {
+        fputs(" &middot; räknas inte / not counted (lov / holidays): ", f);
+        html_text(f, except);
+    } else if (except[0]) {
+        /* a whole school year of holidays would fill the page: the count,
+         * and the dates on hover and in the targets file */
+        fputs(" &middot; <span title=\"", f);
+        html_text(f, except);
+        fprintf(f, "\">%d perioder räknas inte (lov, se målfilen) / %d periods not counted "
+                   "(holidays, see the targets file)</span>", t->nexcept, t->nexcept);
+    }
     cal_format_date(t->valid_from, a);
     cal_format_date(t->valid_to, b);
     fprintf(f, "<br>Mål / Target: <b>");
@@ -849,15 +909,18 @@ static void current_html(FILE *f, const struct eval_target *et, const struct rep
     const struct eval_period *c = &et->periods[et->current];
     char v[32], pr[32];
     report_format_value(o, period_is_count(t), c->value, v, sizeof v);
+    sv_decimal(v);
     if (t->cmp == CMP_REPORT_ONLY) {
         fprintf(f, "%s: %s hittills / so far", c->label, v);
         return;
     }
     if (t->per_zone) {
         fmt_num(c->goal, pr, sizeof pr);
+        sv_decimal(pr);
         fprintf(f, "%s: %s av / of %s zoner klara / zones done ", c->label, v, pr);
     } else {
         fmt_num(c->pro_rata, pr, sizeof pr);
+        sv_decimal(pr);
         fprintf(f, "%s: %s mot / against %s pro rata (%.0f %%) ", c->label, v, pr,
                 100.0 * c->fraction);
     }
@@ -873,11 +936,13 @@ static void current_short_html(FILE *f, const struct eval_target *et,
     const struct eval_period *c = &et->periods[et->current];
     char v[32], pr[32];
     report_format_value(o, period_is_count(t), c->value, v, sizeof v);
+    sv_decimal(v);
     if (t->cmp == CMP_REPORT_ONLY) {
         fprintf(f, "%s: %s", c->label, v);
         return;
     }
     fmt_num(t->per_zone ? c->goal : c->pro_rata, pr, sizeof pr);
+    sv_decimal(pr);
     fprintf(f, "%s: %s%s%s<br><span class=\"%s\">%s</span>", c->label, v,
             t->per_zone ? " av / of " : " / ", pr,
             c->on_pace == EVAL_YES ? "ok" : "behind",
@@ -897,11 +962,14 @@ static void zone_table(FILE *f, const struct eval_target *et, const struct repor
         fprintf(f, "<th class=\"num\">%s</th>", et->periods[j].label);
     fputs("</tr>\n", f);
     for (z = 0; z < first->nzones; z++) {
-        fprintf(f, "<tr><td>%s</td>", record_zone_name(first->zones[z].zone));
+        fputs("<tr><td>", f);
+        html_text(f, names_zone(first->zones[z].zone, 1));
+        fputs("</td>", f);
         for (j = 0; j < et->nperiods; j++) {
             const struct eval_zone *ez = &et->periods[j].zones[z];
             char v[32];
             report_format_value(o, eval_metric_is_count(t), ez->value, v, sizeof v);
+            sv_decimal(v);
             fprintf(f, "<td class=\"num\">%s <span class=\"%s\">%s</span></td>", v,
                     ez->met == EVAL_YES ? "ok" : ez->met == EVAL_NO ? "miss" : "na",
                     ez->met == EVAL_YES ? "&#10003;" : ez->met == EVAL_NO ? "&#10007;" : "&hellip;");
@@ -940,6 +1008,7 @@ static void target_html(FILE *f, const struct eval_target *et, const struct repo
     }
     if (last) {
         report_format_value(o, period_is_count(t), last->value, v, sizeof v);
+        sv_decimal(v);
         fprintf(f, "<div class=\"kpi\"><div class=\"k\">Senaste hela period / Last complete "
                    "period</div><div class=\"v\">%s: %s%s ",
                 last->label, v, t->per_zone ? " zoner / zones" : "");
@@ -1048,7 +1117,7 @@ static void write_html(FILE *f, const struct eval_result *r, const struct target
     }
     fprintf(f, "Uppföljning / Follow-up %s &ndash; %s, läget per / as of %s. "
                "Målfil / targets file: <code>", from, to, to);
-    html_text(f, o->targets_path ? o->targets_path : ts->source);
+    html_text(f, file_name(o->targets_path ? o->targets_path : ts->source));
     fputs("</code>.</p>\n", f);
     if (o->public_mode)
         fprintf(f, "<p class=\"notice\">Offentlig version: antal under %d visas som &lt;%d så "

@@ -448,6 +448,43 @@ Test(report, writes_one_self_contained_html_file, .init = make_db)
     free(t);
 }
 
+/* Item 20: what the municipal board reads. */
+Test(report, writes_the_board_report_in_words_the_board_reads, .init = make_db)
+{
+    /* 13 September: the month and the tertial are running, with pro rata */
+    const char *args[] = {"--to", "2024-09-13", "--format", "html", NULL};
+    char *t = run_ok(args), *p;
+    /* no path of this machine, only the file's name */
+    cr_assert_null(strstr(t, "/targets/hammaro"), "the targets file's path is shown");
+    cr_assert(strstr(t, "<code>hammaro-2023-2025.targets</code>"), "the file's name is not");
+    /* activities and zones by their Swedish names, not their codes */
+    cr_assert_null(strstr(t, "<code>traffic.checkpoint</code>"), "a raw activity code");
+    cr_assert(strstr(t, "Kontrollplats"), "the checkpoint activity by name");
+    cr_assert(strstr(t, "<td>Mörmoskolan</td>"), "zone rows by name");
+    cr_assert_null(strstr(t, "<td>school_mormoskolan</td>"), "a raw zone code");
+    /* decimal commas: no "digit.digit" in any text the board reads */
+    for (p = t; (p = strstr(p, "pro rata")) != NULL; p++) {
+        const char *q;
+        for (q = p > t + 60 ? p - 60 : t; q < p + 60 && q[2]; q++)
+            cr_assert(!(q[0] >= '0' && q[0] <= '9' && q[1] == '.' && q[2] >= '0' && q[2] <= '9'),
+                      "an English decimal point near 'pro rata': %.120s", p - 60 > t ? p - 60 : t);
+    }
+    /* the summary's "value / pro rata" of a running month */
+    cr_assert(strstr(t, "2024-09: "), "a running month in the summary");
+    /* month names under monthly strips */
+    cr_assert(strstr(t, ">jan</text>") && strstr(t, ">sep</text>"), "month names on the strips");
+    /* the weekly target's label sits above the plot, not on its bars */
+    p = strstr(t, "mål / target ");
+    cr_assert(p, "a weekly target label");
+    {
+        const char *y = p;
+        while (y > t && strncmp(y, " y=\"", 4) != 0)
+            y--;
+        cr_assert_leq(atof(y + 4), 12.0, "the label is drawn inside the plot: %.80s", y);
+    }
+    free(t);
+}
+
 Test(report, renders_its_html_charts_in_headless_chromium, .init = make_db, .timeout = 150)
 {
     const char *args[] = {"--to", "2024-09-30", "--format", "html", NULL};
