@@ -333,11 +333,11 @@ static void write_csv(FILE *f, enum report_format fmt, const struct eval_result 
     for (i = 0; i < r->ntargets; i++) {
         const struct eval_target *et = &r->targets[i];
         const struct target *t = et->target;
-        char it[48], tv[32];
+        char it[80], tv[32]; /* 14 items as "1 + 2 + ... + 14": 67 bytes */
         items_text(t->items, it, sizeof it);
         if (c.decimal_comma) {
             /* "2,8" is the number 2.8 to a Swedish spreadsheet: "2 + 8" */
-            char sv[64];
+            char sv[sizeof it];
             size_t n = 0;
             const char *q;
             for (q = it; *q && n + 4 < sizeof sv; q++) {
@@ -349,7 +349,7 @@ static void write_csv(FILE *f, enum report_format fmt, const struct eval_result 
                 }
             }
             sv[n] = 0;
-            snprintf(it, sizeof it, "%s", sv);
+            memcpy(it, sv, n + 1);
         }
         fmt_num(t->value, tv, sizeof tv);
         for (j = 0; j < et->nperiods; j++) {
