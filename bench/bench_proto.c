@@ -128,6 +128,28 @@ static void b_open(unsigned long n)
     }
 }
 
+/* docs/protocol.md §5.2: the receiver's open from a reference -- inside
+ * the window, found one block above it (a station with no state: ref 0),
+ * and a forgery, which costs every block of the search. */
+static uint8_t forged[RADIO_UPLINK_MAX_LEN];
+
+static void find_from(uint32_t ref, const uint8_t *f, int want, unsigned long n)
+{
+    struct record r;
+    uint32_t c;
+    unsigned tries;
+    int rc;
+    while (n--) {
+        if ((rc = radio_uplink_find(key, ref, f, frame_len, &c, &r, &tries)) != want)
+            fail("radio_uplink_find", rc);
+        sink ^= tries;
+    }
+}
+
+static void b_find_window(unsigned long n) { find_from(COUNTER, frame, 0, n); }
+static void b_find_search(unsigned long n) { find_from(0, frame, 0, n); }
+static void b_find_forged(unsigned long n) { find_from(0, forged, PROTO_ERR_BAD_TAG, n); }
+
 static void b_record_encode(unsigned long n)
 {
     uint8_t out[RECORD_MAX_LEN];
@@ -205,6 +227,9 @@ static void setup(void)
     if ((rc = radio_uplink_seal(key, DEVICE, COUNTER, &rec, frame, sizeof frame,
                                 &frame_len)) != 0)
         fail("radio_uplink_seal", rc);
+
+    memcpy(forged, frame, frame_len);
+    forged[frame_len - 1] ^= 1;
 
     /* radio.h: 0x01 | device | counter | 00 00 00 00 */
     memset(nonce, 0, sizeof nonce);
@@ -317,6 +342,14 @@ int main(int argc, char **argv)
              (unsigned)plain_len, (unsigned)RADIO_UPLINK_HDR_LEN);
     row(name, raw_dec, 0);
     row("radio_uplink_open (open + decode)", measure(b_open, seconds), raw_dec);
+
+    row("radio_uplink_find, in the window (1 check)", measure(b_find_window, seconds), raw_dec);
+    snprintf(name, sizeof name, "radio_uplink_find, ref 0 (%u checks)",
+             1u + (COUNTER >> 16));
+    row(name, measure(b_find_search, seconds), raw_dec);
+    snprintf(name, sizeof name, "radio_uplink_find, forged (%u checks)",
+             1u + RADIO_COUNTER_SEARCH_BLOCKS);
+    row(name, measure(b_find_forged, seconds), raw_dec);
 
     row("record_encode", measure(b_record_encode, seconds), 0);
     row("record_decode", measure(b_record_decode, seconds), 0);

@@ -19,18 +19,23 @@ target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_S
 # lofte_proto gives the name tables of record.h (activities, zones, actors).
 target_link_libraries(lofte_analysis PUBLIC lofte_proto lofte_errbuf ${LOFTE_SQLITE3_LIB} m)
 target_compile_options(lofte_analysis PRIVATE -Wall -Wextra -Werror -pedantic)
-# Without --targets, lofte-report reads the shipped illustrative file. A
-# source-tree path: fine for the analysts' checkout this is built in.
+# Without --targets, lofte-report reads the shipped illustrative file where
+# `cmake --install` puts it (share/lofte/targets/). Tests name their
+# targets file explicitly, so no path of the source tree is compiled in.
+set(LOFTE_TARGETS_DIR "${CMAKE_INSTALL_FULL_DATADIR}/lofte/targets")
 target_compile_definitions(lofte_analysis PRIVATE
-  LOFTE_DEFAULT_TARGETS="${LOFTE_ANALYSIS_DIR}/targets/hammaro-2023-2025.targets")
+  LOFTE_DEFAULT_TARGETS="${LOFTE_TARGETS_DIR}/hammaro-2023-2025.targets")
+install(DIRECTORY ${LOFTE_ANALYSIS_DIR}/targets/ DESTINATION ${CMAKE_INSTALL_DATADIR}/lofte/targets
+        FILES_MATCHING PATTERN "*.targets")
 
 add_executable(lofte-report ${LOFTE_ANALYSIS_DIR}/report_main.c)
-target_link_libraries(lofte-report PRIVATE lofte_analysis)
+target_link_libraries(lofte-report PRIVATE lofte_analysis lofte_version)
 target_compile_options(lofte-report PRIVATE -Wall -Wextra -Werror -pedantic)
 
 # lofte-retention: deletes old, already reported record rows, keeping the
 # daily aggregates (docs/reports.md, "Retention"). The one writer here, so a
 # program of its own: lofte-report stays read-only.
 add_executable(lofte-retention ${LOFTE_ANALYSIS_DIR}/retention_main.c)
-target_link_libraries(lofte-retention PRIVATE lofte_analysis)
+target_link_libraries(lofte-retention PRIVATE lofte_analysis lofte_version)
+install(TARGETS lofte-report lofte-retention RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 target_compile_options(lofte-retention PRIVATE -Wall -Wextra -Werror -pedantic)

@@ -20,6 +20,7 @@
 #include "proto_err.h"
 #include "upstream.h"
 #include "zap.h"
+#include "notify.h"
 
 #define INTAKE_BATCHES_PER_STEP 32
 
@@ -447,7 +448,10 @@ int intake_step(struct intake *in, int timeout_ms)
 int intake_run(struct intake *in, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
+        struct timespec ts;
         int rc = intake_step(in, 250);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        notify_watchdog((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
         if (rc < 0) {
             clog_msg(CLOG_ERROR, "intake: poll failed: %s", zmq_strerror(zmq_errno()));
             return rc;

@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include "upstream.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
     char pub[UPSTREAM_Z85_LEN + 1], err[512];
     const char *base, *name;
+    if (version_requested(argc, argv, "lofte-curve-keygen"))
+        return 0;
     if (argc != 2 || argv[1][0] == '-') {
         fprintf(stderr, "usage: lofte-curve-keygen BASE   (writes BASE.key, mode 0600, and BASE.pub)\n");
         return 2;

@@ -18,7 +18,9 @@
 
 #include "clog.h"
 #include "intake.h"
+#include "notify.h"
 #include "store.h"
+#include "version.h"
 
 enum { OPT_DB, OPT_BIND, OPT_SECRET_KEY_FILE, OPT_ALLOWED_GATEWAYS, OPT_DEVICE_KEYS,
        OPT_VERIFY_DEVICES, OPT_LOG_LEVEL, OPT_HELP, OPT_COUNT };
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
     char err[512];
     int i, c, level, rc, verify = 0;
 
+    if (version_requested(argc, argv, "lofte-collector"))
+        return 0;
     memset(longopts, 0, sizeof longopts);
     for (i = 0; i < OPT_COUNT; i++) {
         longopts[i].name = options[i].name;
@@ -153,7 +157,9 @@ int main(int argc, char **argv)
     intake_attach_store(in, st);
     clog_msg(CLOG_INFO, "lofte-collector: storing into %s; device tags %s", val[OPT_DB],
              intake_verifies(in) ? "verified" : "NOT verified");
+    notify_ready("storing");
     rc = intake_run(in, &stop_requested);
+    notify_stopping();
     {
         const struct intake_stats *s = intake_stats(in);
         clog_msg(CLOG_INFO, "lofte-collector: stopping; %llu batches, %llu records new, "

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -14,6 +15,8 @@ int main(int argc, char **argv)
     char err[16384]; /* a targets file's every mistake, one per line (docs/targets.md) */
     int rc;
 
+    if (version_requested(argc, argv, "lofte-report"))
+        return 0;
     if (report_config_parse(argc, argv, &cfg, err, sizeof err) != REPORT_OK) {
         fprintf(stderr, "lofte-report: %s\n", err);
         return 2;

@@ -38,6 +38,7 @@
 
 #include "calendar.h"
 #include "rollup.h"
+#include "version.h"
 
 /* The collector store's identity (keep in step with collector/store.c):
  * PRAGMA application_id 'LOCS' and the schema version it writes. */
@@ -374,6 +375,8 @@ int main(int argc, char **argv)
     char err[1024];
     int32_t today = cal_day_from_unix(time(NULL));
 
+    if (version_requested(argc, argv, "lofte-retention"))
+        return 0;
     if (parse(argc, argv, today, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "lofte-retention: %s\n", err);
         return 2;

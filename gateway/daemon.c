@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "keystore.h"
 #include "log.h"
+#include "notify.h"
 #include "proto_err.h"
 
 static int64_t now_ms(void)
@@ -395,6 +396,7 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
         watch_links(d, t);
         if (t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)
             daemon_write_status(d, t);
+        notify_watchdog(t); /* a loop that stops turning gets restarted */
     }
     finish_batch(d, now_ms());
     daemon_write_status(d, now_ms());

@@ -28,6 +28,7 @@
 
 #include "keystore.h"
 #include "log.h"
+#include "version.h"
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -48,6 +49,8 @@ static void usage(FILE *f, const char *argv0)
 
 int main(int argc, char **argv)
 {
+    if (version_requested(argc, argv, "lofte-keygen"))
+        return 0;
     static const struct option longopts[] = {
         {"keys", required_argument, NULL, 'k'},
         {"out", required_argument, NULL, 'o'},

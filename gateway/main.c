@@ -14,7 +14,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 #include "port.h"
+#include "version.h"
 
 #define STATUS_STALE_S 10 /* the daemon rewrites status every 2 s */
 
@@ -79,6 +81,8 @@ int main(int argc, char **argv)
     struct sigaction sa;
     int rc;
 
+    if (version_requested(argc, argv, "lofte-gateway"))
+        return 0;
     if (argc >= 2 && strcmp(argv[1], "status") == 0)
         return show_status(argc >= 3 ? argv[2] : "/var/lib/lofte");
     if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
@@ -113,7 +117,9 @@ int main(int argc, char **argv)
     }
     log_info("lofte-gateway station %u running: modem %s, collector %s", cfg.station_id,
              cfg.port, cfg.collector);
+    notify_ready("receiving");
     rc = daemon_run(&d, err, sizeof err);
+    notify_stopping();
     daemon_close(&d);
     if (rc != 0) {
         log_error("%s", err);

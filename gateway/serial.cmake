@@ -41,5 +41,6 @@ target_link_libraries(lofte_gwserial PUBLIC lofte_keystore lofte_proto lofte_sta
                       ${LOFTE_SERIALPORT_LIB} ${LOFTE_INIH_LIB})
 
 add_executable(lofte-keygen ${CMAKE_CURRENT_LIST_DIR}/keygen_main.c)
-target_link_libraries(lofte-keygen PRIVATE lofte_gwserial)
+target_link_libraries(lofte-keygen PRIVATE lofte_gwserial lofte_version)
+install(TARGETS lofte-keygen RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 target_compile_options(lofte-keygen PRIVATE -Wall -Wextra -Werror)

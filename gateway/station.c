@@ -98,10 +98,15 @@ int station_open(struct station *st, const uint8_t *frame, size_t len,
 {
     struct radio_header h;
     struct station_device *d;
-    uint32_t c;
+    uint32_t c, c0;
+    unsigned tries;
     int err;
 
     *dev = NULL;
+    /* One reason for an ack at the uplink receiver, whatever its length
+     * (§3): the header byte says what it is before the length is judged. */
+    if (len >= 1 && frame[0] == ((RADIO_VERSION << 4) | RADIO_TYPE_ACK))
+        return STATION_ERR_NOT_UPLINK;
     err = radio_peek(frame, len, &h);
     if (err)
         return err;
@@ -111,11 +116,15 @@ int station_open(struct station *st, const uint8_t *frame, size_t len,
     if (!d)
         return STATION_ERR_UNKNOWN_DEVICE;
     *dev = d;
-    c = radio_counter_expand(d->ref, h.counter_low);
-    err = radio_uplink_open(d->key, c, frame, len, rec);
+    c0 = radio_counter_expand(d->ref, h.counter_low);
+    err = radio_uplink_find(d->key, d->ref, frame, len, &c, rec, &tries);
+    /* the window's candidate costs one check, unless it is 0 (never tried) */
+    st->search_tries += tries - (tries > 0 && c0 != 0 ? 1u : 0u);
     if (err)
         return err;
     /* authentic from here on: only now may the frame move our state */
+    if (c != c0)
+        st->searched++;
     if (c > d->ref)
         d->ref = c;
     *counter = c;
@@ -167,6 +176,9 @@ void station_heartbeat(struct station_device *d, uint32_t counter, const struct 
         return; /* a heartbeat cannot vouch for counters after its own */
     station_raise_acked(d, floor); /* bits above the floor stay: still held */
     station_advance(d);
+    /* The heartbeat is stored too; it may have been too far above acked to
+     * be remembered before the floor moved (a station with no state). */
+    station_mark_held(d, counter);
 }
 
 int64_t station_ack_second(int64_t rx_end_unix_ms)

@@ -62,6 +62,11 @@ struct station {
     uint16_t id;                  /* station id in acks, 1..65535 */
     struct station_device *devs;  /* sorted by device, caller-owned */
     size_t count, cap;
+    /* The counter search (docs/protocol.md §5.2): frames whose counter lay
+     * above the window (a device this station has no or old state for),
+     * and the tag checks spent beyond the window's one, forgeries' included. */
+    uint64_t searched;
+    uint64_t search_tries;
 };
 
 void station_init(struct station *st, uint16_t id, struct station_device *storage, size_t cap);
@@ -73,7 +78,13 @@ struct station_device *station_find(struct station *st, uint32_t device);
 /* Verify and decrypt an uplink. On success returns STATION_NEW or
  * STATION_DUPLICATE and fills *dev, *counter and *rec; on failure returns a
  * negative proto_err or station_err and trusts nothing of the frame (*dev
- * is still set when the device is known, for per-device counting). */
+ * is still set when the device is known, for per-device counting). An ack
+ * header (0x12) is STATION_ERR_NOT_UPLINK whatever its length (§3). The
+ * counter is rebuilt from ref, and searched above the window when the
+ * window's candidate fails (radio_uplink_find), so a station with no state
+ * hears a device whatever its counter up to 1,114,111. Nothing of a frame
+ * that fails moves any state, an authentic one whose record does not
+ * decode included. */
 int station_open(struct station *st, const uint8_t *frame, size_t len,
                  struct station_device **dev, uint32_t *counter, struct record *rec);
 
@@ -81,9 +92,10 @@ int station_open(struct station *st, const uint8_t *frame, size_t len,
  * cumulative ack over every counter now held contiguously. */
 void station_mark_held(struct station_device *d, uint32_t counter);
 
-/* A heartbeat (held, authentic) says the device keeps nothing below
- * oldest_unacked, or nothing at all before its own counter when that is 0:
- * close those gaps (§5.4). */
+/* A heartbeat (authentic, durably stored) says the device keeps nothing
+ * below oldest_unacked, or nothing at all before its own counter when that
+ * is 0: close those gaps (§5.4), however far above acked the heartbeat is,
+ * then hold the heartbeat itself. */
 void station_heartbeat(struct station_device *d, uint32_t counter, const struct record *hb);
 
 /* When to send the ack to an uplink that ended at rx_end_unix_ms: the first

@@ -115,7 +115,12 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
                 (unsigned long long)d->rejected[i]);
         first = 0;
     }
-    fprintf(f, "}},\n  \"devices\": [");
+    fprintf(f, "}},\n");
+    /* docs/protocol.md §5.2: counters learnt above the window, and what the
+     * search cost (forgeries' tag checks included) */
+    fprintf(f, "  \"counter_search\": {\"found\": %llu, \"tag_checks\": %llu},\n",
+            (unsigned long long)d->st.searched, (unsigned long long)d->st.search_tries);
+    fprintf(f, "  \"devices\": [");
     for (i = 0; i < d->st.count; i++) {
         const struct daemon_device *v = &d->view[i];
         fprintf(f,
@@ -172,7 +177,9 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
                     (unsigned long long)ms->bad_frames[i]);
             any = 1;
         }
-    fprintf(f, "%s\n\n", any ? "" : " none");
+    fprintf(f, "%s\n", any ? "" : " none");
+    fprintf(f, "counters   %llu learnt by the search above the window (%llu extra tag checks)\n\n",
+            (unsigned long long)d->st.searched, (unsigned long long)d->st.search_tries);
     fprintf(f, "device    last seen  RSSI dBm  SNR dB  last counter  acked    records\n");
     for (i = 0; i < d->st.count; i++) {
         const struct daemon_device *v = &d->view[i];

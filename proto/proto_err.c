@@ -18,7 +18,7 @@ static const struct {
     {"reserved", "a reserved bit is set"},
     {"buffer", "output buffer too small"},
     {"crypto", "cipher setup failed"},
-    {"stale", "frame counter outside the accepted window"},
+    {"stale", "the full counter given does not match the 16 bits in the frame header"},
 };
 
 static int proto_err_index(int err)

@@ -21,7 +21,7 @@ enum proto_err {
     PROTO_ERR_RESERVED = -10,      /* a reserved bit or byte is not zero */
     PROTO_ERR_BUFFER = -11,        /* caller's output buffer too small */
     PROTO_ERR_CRYPTO = -12,        /* the cipher library refused (key setup) */
-    PROTO_ERR_STALE = -13          /* counter outside the receiver's window */
+    PROTO_ERR_STALE = -13          /* full counter given disagrees with the header's low 16 bits */
 };
 
 #define PROTO_ERR_COUNT 14 /* number of codes including PROTO_OK */

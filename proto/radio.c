@@ -110,6 +110,48 @@ uint32_t radio_counter_expand(uint32_t reference, uint16_t low)
     return cand;
 }
 
+int radio_uplink_find(const uint8_t key[RADIO_KEY_LEN], uint32_t reference,
+                      const uint8_t *frame, size_t len, uint32_t *counter, struct record *rec,
+                      unsigned *tries)
+{
+    struct radio_header h;
+    uint32_t cand;
+    unsigned block;
+    int err;
+
+    *tries = 0;
+    *counter = 0;
+    memset(rec, 0, sizeof *rec);
+    if (len >= 1 && (frame[0] >> 4) == RADIO_VERSION && (frame[0] & 0x0F) != RADIO_TYPE_UPLINK)
+        return PROTO_ERR_BAD_TYPE;
+    err = radio_peek(frame, len, &h);
+    if (err)
+        return err;
+    if (h.type != RADIO_TYPE_UPLINK)
+        return PROTO_ERR_BAD_TYPE;
+    cand = radio_counter_expand(reference, h.counter_low);
+    /* Block 0 is the window; blocks 1.. lie above it: counters only grow,
+     * so a frame outside the window is newer than the reference, never
+     * older (§5.1's span rule). */
+    for (block = 0; block <= RADIO_COUNTER_SEARCH_BLOCKS; block++) {
+        if (block > 0) {
+            if (cand > UINT32_MAX - 0x10000u)
+                break;
+            cand += 0x10000u;
+        }
+        if (cand == 0)
+            continue;
+        (*tries)++;
+        err = radio_uplink_open(key, cand, frame, len, rec);
+        if (err != PROTO_ERR_BAD_TAG) {
+            /* authentic under cand (or the cipher failed): look no further */
+            *counter = cand;
+            return err;
+        }
+    }
+    return PROTO_ERR_BAD_TAG;
+}
+
 int radio_uplink_seal(const uint8_t key[RADIO_KEY_LEN], uint32_t device, uint32_t counter,
                       const struct record *rec, uint8_t *out, size_t cap, size_t *len)
 {
@@ -148,12 +190,18 @@ int radio_uplink_open(const uint8_t key[RADIO_KEY_LEN], uint32_t counter,
     int err;
 
     memset(rec, 0, sizeof *rec);
+    /* §3's order: version, then type, then length (an ack's header is
+     * bad_type here at any length, not too_long) */
+    if (len >= 1 && (frame[0] >> 4) == RADIO_VERSION && (frame[0] & 0x0F) != RADIO_TYPE_UPLINK)
+        return PROTO_ERR_BAD_TYPE;
     err = radio_peek(frame, len, &h);
     if (err)
         return err;
     if (h.type != RADIO_TYPE_UPLINK)
         return PROTO_ERR_BAD_TYPE;
-    if ((uint16_t)counter != h.counter_low || counter == 0)
+    if (counter == 0)
+        return PROTO_ERR_OUT_OF_RANGE; /* §5.1: no device ever sends counter 0 */
+    if ((uint16_t)counter != h.counter_low)
         return PROTO_ERR_STALE;
     n = len - RADIO_UPLINK_HDR_LEN - RADIO_TAG_LEN;
     nonce_uplink(nonce, h.device, counter);

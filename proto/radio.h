@@ -47,6 +47,14 @@
  * receiver's reference (highest accepted) before it is ambiguous. */
 #define RADIO_COUNTER_WINDOW 32768u
 
+/* How many 64 Ki blocks above the window a receiver tries when the window's
+ * candidate fails (docs/protocol.md §5.2): a new or replaced station (ref 0)
+ * then hears devices up to counter 17 * 65536 - 1 = 1,114,111, and one whose
+ * state is old, up to 16 blocks past its window. Each block costs one more
+ * tag check per frame that fails, and multiplies a forger's chance per
+ * frame by at most 17 (2^-64 -> 2^-59.9). */
+#define RADIO_COUNTER_SEARCH_BLOCKS 16u
+
 /* The clear part of a frame, readable before the key is known (the key is
  * looked up by device). */
 struct radio_header {
@@ -73,6 +81,21 @@ int radio_peek(const uint8_t *frame, size_t len, struct radio_header *h);
  * [reference - 32768, reference + 32767], never below 0 or above 2^32-1. */
 uint32_t radio_counter_expand(uint32_t reference, uint16_t low);
 
+/* The receiver's way to open an uplink when it knows only its reference
+ * (docs/protocol.md §5.2): try the window's candidate
+ * (radio_counter_expand; skipped when it is 0, which no device sends), then
+ * the candidates 1 .. RADIO_COUNTER_SEARCH_BLOCKS blocks of 65536 above it
+ * (never past 2^32 - 1), in that order, until a tag verifies. The tag binds
+ * the full counter, so at most one candidate can verify for an honest frame.
+ * Returns PROTO_OK with *counter and *rec; the record's reason (§2.9) when
+ * a tag verified but the record does not decode (*counter is then set); a
+ * header reason (§3) before any decryption; PROTO_ERR_BAD_TAG when no
+ * candidate verifies. *tries is the number of tag checks spent (0 when the
+ * header failed, else 1 .. 1 + RADIO_COUNTER_SEARCH_BLOCKS). */
+int radio_uplink_find(const uint8_t key[RADIO_KEY_LEN], uint32_t reference,
+                      const uint8_t *frame, size_t len, uint32_t *counter, struct record *rec,
+                      unsigned *tries);
+
 /* Encode rec and seal it as an uplink frame. counter must be >= 1 and never
  * used before with this key: the caller (the handheld's counter store) owns
  * that promise, which is what keeps CCM's nonce unique. */
@@ -80,8 +103,9 @@ int radio_uplink_seal(const uint8_t key[RADIO_KEY_LEN], uint32_t device, uint32_
                       const struct record *rec, uint8_t *out, size_t cap, size_t *len);
 
 /* Verify and decrypt an uplink frame, then decode its record. counter is the
- * full counter (from radio_counter_expand); its low bits must match the
- * header. On any failure *rec is zeroed and nothing of the frame is trusted. */
+ * full counter (from radio_counter_expand); 0 is out_of_range (no device
+ * sends it), and its low bits must match the header (else stale: a caller
+ * bug). On any failure *rec is zeroed and nothing of the frame is trusted. */
 int radio_uplink_open(const uint8_t key[RADIO_KEY_LEN], uint32_t counter,
                       const uint8_t *frame, size_t len, struct record *rec);
 

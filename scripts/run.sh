@@ -83,9 +83,9 @@ echo
 "$B/gateway/lofte-gateway" status "$D/gateway" | head -8 | sed 's/^/  /'
 echo
 LAST=$(date -d "$TO - 1 day" +%Y-%m-%d)
-"$B/collector/lofte-report" --db "$D/collector.db" --from "$FROM" --to "$LAST" \
+"$B/collector/lofte-report" --db "$D/collector.db" --targets collector/targets/hammaro-2023-2025.targets --from "$FROM" --to "$LAST" \
     --format table | tee "$D/followup.txt"
-"$B/collector/lofte-report" --db "$D/collector.db" --from "$FROM" --to "$LAST" \
+"$B/collector/lofte-report" --db "$D/collector.db" --targets collector/targets/hammaro-2023-2025.targets --from "$FROM" --to "$LAST" \
     --format html --out "$D/followup.html"
 echo
 echo "lofte demo: follow-up report in demo/followup.txt and demo/followup.html"

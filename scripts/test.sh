@@ -17,4 +17,14 @@ status=0
 ctest --output-on-failure -j "$(nproc)" "$@" > ctest.log 2>&1 || status=$?
 grep -h "Synthesis" Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/criterion: /' || true
 cat ctest.log
+cd - >/dev/null
+# The Debian packages: built and lintian-checked every run; installed and
+# run as a short chain from the installed files where that may change the
+# machine (LOFTE_INSTALL_TEST=1: CI's fresh machine, .ci/run sets it).
+if [ $status -eq 0 ]; then
+  scripts/package.sh || status=$?
+fi
+if [ $status -eq 0 ] && [ "${LOFTE_INSTALL_TEST:-0}" = 1 ]; then
+  scripts/installed-chain.sh || status=$?
+fi
 exit $status

@@ -451,9 +451,14 @@ static void take_ack(struct handheld *h, uint64_t now, const uint8_t *buf, size_
         h->hb.pending = 0;
     /* A counter below our oldest record that the station will never get
      * (skipped by a cut, or a record that failed to store): only a
-     * heartbeat's oldest_unacked lets its cumulative ack move past it. */
+     * heartbeat's oldest_unacked lets its cumulative ack move past it. The
+     * same holds when this ack, a fresh one, stops below what another
+     * station already acked: a new or replaced station with no state for
+     * us (§5.2, §5.4). A replayed old ack is not fresh, so it cannot make
+     * us spend counters and air time. */
     if (!h->hb.pending && h->outbox.count > 0 &&
-        h->state.v.acked + 1u < h->outbox.entries[0].counter)
+        (h->state.v.acked + 1u < h->outbox.entries[0].counter ||
+         (newer && acked + 1u < h->outbox.entries[0].counter)))
         h->hb.wanted = 1;
     stop_listening(h, now);  /* at most one ack answers an uplink (§6.1) */
 }

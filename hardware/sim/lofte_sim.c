@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "field.h"
+#include "version.h"
 
 enum opt_kind { OPT_DATE, OPT_INT, OPT_PROB, OPT_PATH, OPT_FLAG };
 
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
     int quiet = 0, c, idx, rc;
     size_t i;
 
+    if (version_requested(argc, argv, "lofte-sim"))
+        return 0;
     field_config_default(&cfg);
     for (i = 0; i < OPT_COUNT; i++) {
         longopts[i].name = opts[i].name;

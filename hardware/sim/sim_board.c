@@ -250,6 +250,64 @@ int sim_board_init(struct sim_board *b, int index, const uint64_t *sim_now_ms,
     return BOARD_OK;
 }
 
+/* --- display, buttons, battery ------------------------------------------ */
+
+static int sim_refresh(void *ctx, const uint8_t *fb, enum board_refresh mode)
+{
+    struct sim_board *b = ctx;
+    if (!b->powered)
+        return BOARD_ERR_POWER;
+    memcpy(b->screen, fb, SIM_SCREEN_BYTES);
+    if (mode == BOARD_REFRESH_FULL)
+        b->refresh_full++;
+    else
+        b->refresh_partial++;
+    return BOARD_OK;
+}
+
+static int sim_button_poll(void *ctx, struct board_button_event *ev)
+{
+    struct sim_board *b = ctx;
+    if (!b->powered || b->button_count == 0)
+        return 0;
+    *ev = b->button_queue[0];
+    b->button_count--;
+    memmove(&b->button_queue[0], &b->button_queue[1], b->button_count * sizeof *ev);
+    return 1;
+}
+
+static int sim_battery(void *ctx)
+{
+    const struct sim_board *b = ctx;
+    return b->battery_pct;
+}
+
+void sim_board_attach_ui(struct sim_board *b, uint8_t buttons, int battery_pct)
+{
+    b->display_ops.width = SIM_SCREEN_W;
+    b->display_ops.height = SIM_SCREEN_H;
+    b->display_ops.refresh = sim_refresh;
+    b->button_ops.count = buttons < 2 ? 2 : buttons > 4 ? 4 : buttons;
+    b->button_ops.long_press_ms = SIM_LONG_PRESS_MS;
+    b->button_ops.poll = sim_button_poll;
+    b->battery_pct = battery_pct;
+    b->board.display = &b->display_ops;
+    b->board.buttons = &b->button_ops;
+    b->board.battery_percent = sim_battery;
+}
+
+int sim_board_press(struct sim_board *b, uint8_t button, uint8_t kind)
+{
+    if (b->button_count >= SIM_BUTTON_QUEUE || button >= b->button_ops.count) {
+        b->buttons_dropped++;
+        return -1;
+    }
+    b->button_queue[b->button_count].button = button;
+    b->button_queue[b->button_count].kind = kind;
+    b->button_count++;
+    return 0;
+}
+
 void sim_board_free(struct sim_board *b)
 {
     free(b->flash);

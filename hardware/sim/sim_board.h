@@ -30,6 +30,11 @@
 
 #define SIM_RX_QUEUE 4
 #define SIM_FRAME_MAX 255
+#define SIM_SCREEN_W 200                   /* the T-Echo's 1.54" panel */
+#define SIM_SCREEN_H 200
+#define SIM_SCREEN_BYTES (SIM_SCREEN_W / 8 * SIM_SCREEN_H)
+#define SIM_BUTTON_QUEUE 32
+#define SIM_LONG_PRESS_MS 700
 
 struct sim_board;
 
@@ -66,6 +71,19 @@ struct sim_board {
     uint64_t tear_rng;                /* a second stream, only for how a cut tears: a
                                          test may set it to vary the tear while the
                                          run up to the cut stays the same */
+
+    /* The officer's interface, once sim_board_attach_ui gave it one: the
+     * panel shows what the last refresh sent (screen), the buttons are a
+     * queue of already debounced events, as a real board's driver would
+     * deliver them. */
+    struct board_display display_ops;
+    struct board_buttons button_ops;
+    uint8_t screen[SIM_SCREEN_BYTES];
+    long refresh_partial, refresh_full;
+    struct board_button_event button_queue[SIM_BUTTON_QUEUE];
+    size_t button_count;
+    long buttons_dropped;             /* presses beyond the queue */
+    int battery_pct;                  /* what battery_percent() says; -1 unknown */
 };
 
 /* Create a board with the given flash geometry; flash starts erased.
@@ -90,6 +108,13 @@ void sim_board_power_on(struct sim_board *b);
  * listen at sim time now_ms or its queue is full. Returns 1 if queued. */
 int sim_board_deliver(struct sim_board *b, const uint8_t *frame, size_t len,
                       const struct board_rx_meta *meta, uint64_t now_ms);
+
+/* Give the board a 200 x 200 display, `buttons` buttons (2..4) and a
+ * battery gauge reading battery_pct. */
+void sim_board_attach_ui(struct sim_board *b, uint8_t buttons, int battery_pct);
+/* A button event, as the board's debouncer reports it: queued for the
+ * firmware's next poll. Returns 0, or -1 if the queue is full (dropped). */
+int sim_board_press(struct sim_board *b, uint8_t button, uint8_t kind);
 
 /* Persist flash to a file and load it back (a device kept across runs). */
 int sim_board_save(const struct sim_board *b, const char *path);

@@ -79,6 +79,14 @@ static char *run(int *rc, char *err, size_t errlen, const char *const *args)
     argv[argc++] = out;
     for (i = 0; args[i]; i++)
         argv[argc++] = (char *)args[i];
+    /* the shipped file from the source tree, unless the test names one: the
+     * compiled-in default is where `cmake --install` puts it */
+    for (i = 0; args[i] && strcmp(args[i], "--targets") != 0; i++)
+        ;
+    if (!args[i]) {
+        argv[argc++] = "--targets";
+        argv[argc++] = LOFTE_TARGETS_FILE;
+    }
     argv[argc] = NULL;
     *rc = report_config_parse(argc, argv, &cfg, err, errlen);
     if (*rc != REPORT_OK)
@@ -422,8 +430,9 @@ Test(report, explains_a_database_that_is_not_there)
 {
     struct report_config cfg;
     char err[512];
-    char *argv[] = {"lofte-report", "--db", "/nonexistent/lofte.db"};
-    cr_assert_eq(report_config_parse(3, argv, &cfg, err, sizeof err), REPORT_OK, "%s", err);
+    char *argv[] = {"lofte-report", "--db", "/nonexistent/lofte.db", "--targets",
+                    LOFTE_TARGETS_FILE};
+    cr_assert_eq(report_config_parse(5, argv, &cfg, err, sizeof err), REPORT_OK, "%s", err);
     cr_assert_eq(report_run(&cfg, (time_t)1727690400, err, sizeof err), REPORT_ERR_DB);
     cr_assert(strstr(err, "cannot open /nonexistent/lofte.db read-only"), "%s", err);
 }

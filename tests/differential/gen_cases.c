@@ -222,6 +222,47 @@ static int expand_case(void)
     return 0;
 }
 
+/* The receiver's search above the window (§5.2): a frame at a counter some
+ * blocks above the reference's window (sometimes past the bound, sometimes
+ * tampered), opened from that reference. */
+static int find_case(void)
+{
+    uint8_t key[RADIO_KEY_LEN], frame[RADIO_UPLINK_MAX_LEN];
+    size_t n;
+    uint32_t device = random_device(), ref, counter, blocks;
+    uint64_t c;
+    struct record r = random_record(), back;
+    unsigned tries;
+    int err;
+    random_key(key);
+    switch (pick(4)) {
+    case 0: ref = 0; break;                          /* a station with no state */
+    case 1: ref = pick(0x40000u); break;
+    case 2: ref = 0xFFFFFFFFu - pick(0x30000u); break; /* the top edge */
+    default: ref = rnd(); break;
+    }
+    blocks = pick(RADIO_COUNTER_SEARCH_BLOCKS + 3);  /* 0 .. bound + 2 */
+    c = (uint64_t)radio_counter_expand(ref, (uint16_t)rnd()) + (uint64_t)blocks * 0x10000u;
+    if (c == 0 || c > 0xFFFFFFFFu)
+        c = 1 + pick(0xFFFEu);
+    counter = (uint32_t)c;
+    if (radio_uplink_seal(key, device, counter, &r, frame, sizeof frame, &n) != PROTO_OK)
+        return 1;
+    if (pick(5) == 0)
+        frame[RADIO_UPLINK_HDR_LEN + pick((uint32_t)(n - RADIO_UPLINK_HDR_LEN))] ^=
+            (uint8_t)(1u << pick(8));
+    err = radio_uplink_find(key, ref, frame, n, &counter, &back, &tries);
+    printf("{\"kind\":\"find\",");
+    put_hex("key", key, sizeof key);
+    printf(",\"ref\":%" PRIu32 ",", ref);
+    put_hex("frame", frame, n);
+    if (err == PROTO_OK)
+        printf(",\"result\":%" PRIu32 ",\"tries\":%u}\n", counter, tries);
+    else
+        printf(",\"result\":\"%s\",\"tries\":%u}\n", proto_errname(err), tries);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long count, i;
@@ -239,6 +280,7 @@ int main(int argc, char **argv)
         failed |= ack_case();
         failed |= serial_case();
         failed |= expand_case();
+        failed |= find_case();
     }
     if (failed)
         fprintf(stderr, "gen_cases: the C codec refused a case it generated\n");

@@ -1,7 +1,10 @@
 /* test_station.c -- the station's counter, duplicate and ack rules. */
+#include <mbedtls/ccm.h>
+
 #include "proto_err.h"
 #include "station.h"
 #include "testutil.h"
+#include "vectors.h"
 
 #define DEV 0x11223344u
 
@@ -235,4 +238,220 @@ Test(station, agrees_with_a_naive_set_over_random_arrival_orders)
             ;
         cr_assert_eq(d->acked, k, "step %u: windowed %u, naive %u", i, d->acked, k);
     }
+}
+
+/* --- a station with no state for a device whose counter passed 65535
+ * (docs/protocol.md §5.2's search), and the cases §3, §5.1 and §5.4 name */
+
+static size_t heartbeat_frame(uint32_t counter, uint32_t oldest_unacked, uint8_t *frame)
+{
+    struct record hb;
+    memset(&hb, 0, sizeof hb);
+    hb.activity = ACT_ADMIN_HEARTBEAT;
+    hb.cell = RECORD_CELL_NONE;
+    hb.oldest_unacked = oldest_unacked;
+    return seal(counter, &hb, frame);
+}
+
+/* The gateway's full path for one frame, heartbeat rule included. */
+static int deliver_frame(const uint8_t *frame, size_t n, uint32_t *counter)
+{
+    struct station_device *d;
+    struct record rec;
+    int v = station_open(&st, frame, n, &d, counter, &rec);
+    if (v == STATION_NEW) {
+        station_mark_held(d, *counter);
+        station_heartbeat(d, *counter, &rec);
+    }
+    return v;
+}
+
+Test(station, a_fresh_station_hears_a_device_at_counter_70000)
+{
+    struct station_device *d = station_find(&st, DEV);
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    uint32_t c = 0;
+    size_t n = heartbeat_frame(70000, 0, frame);
+    cr_assert_eq(d->ref, 0, "no stored state");
+    cr_assert_eq(deliver_frame(frame, n, &c), STATION_NEW);
+    cr_assert_eq(c, 70000);
+    cr_assert_eq(d->ref, 70000);
+    cr_assert_eq(d->acked, 70000, "the heartbeat vouched for 1..69999 and holds itself");
+    cr_assert_eq(deliver(70001), STATION_NEW, "the window works from the learnt reference");
+    cr_assert_eq(deliver(70003), STATION_NEW);
+    cr_assert_eq(deliver(70002), STATION_NEW);
+    cr_assert_eq(d->acked, 70003);
+    cr_assert_eq(deliver(70001), STATION_DUPLICATE);
+}
+
+Test(station, still_rejects_forgeries_of_a_device_it_has_no_state_for)
+{
+    struct station_device *d = station_find(&st, DEV);
+    uint8_t frame[RADIO_UPLINK_MAX_LEN], other[RADIO_KEY_LEN];
+    struct record rec;
+    uint32_t c;
+    size_t n = stop_frame(70000, frame);
+    frame[n - 1] ^= 0x01;
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG);
+    frame[n - 1] ^= 0x01;
+    frame[RADIO_UPLINK_HDR_LEN] ^= 0x40; /* ciphertext */
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG);
+    /* the right device and counter under another key */
+    memcpy(other, key, sizeof other);
+    other[0] ^= 1;
+    {
+        struct record r;
+        memset(&r, 0, sizeof r);
+        r.activity = ACT_GUARD_HARBOUR;
+        r.quantity = 1;
+        r.cell = RECORD_CELL_NONE;
+        cr_assert_eq(radio_uplink_seal(other, DEV, 70000, &r, frame, sizeof frame, &n), PROTO_OK);
+    }
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG);
+    cr_assert_eq(d->ref, 0, "a forgery must not move the counter reference");
+    cr_assert_eq(d->acked, 0);
+}
+
+Test(station, hears_a_device_whose_counter_starts_a_block_though_the_window_rebuilds_0)
+{
+    struct station_device *d;
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    struct record rec;
+    uint32_t c;
+    size_t n = stop_frame(0x10000u, frame); /* ctr_low 0: the window's candidate is 0 */
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), STATION_NEW);
+    cr_assert_eq(c, 0x10000u);
+    /* a forged frame whose low 16 bits rebuild 0 is a forgery like any other */
+    frame[n - 2] ^= 0x10;
+    station_find(&st, DEV)->ref = 0;
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG);
+}
+
+Test(station, gives_up_past_the_search_bound_and_says_bad_tag)
+{
+    struct station_device *d;
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    struct record rec;
+    uint32_t c, last = (RADIO_COUNTER_SEARCH_BLOCKS + 1u) * 0x10000u - 1u;
+    size_t n = stop_frame(last, frame);
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), STATION_NEW, "the last one heard");
+    cr_assert_eq(c, last);
+    station_find(&st, DEV)->ref = 0;
+    n = stop_frame(last + 1, frame);
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG,
+                 "documented limit: re-key such a device or seed the station");
+}
+
+Test(station, counts_what_the_search_found_and_what_it_cost)
+{
+    struct station_device *d;
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    struct record rec;
+    uint32_t c;
+    size_t n = stop_frame(3 * 0x10000u + 5, frame);
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), STATION_NEW);
+    cr_assert_eq(st.searched, 1, "one frame found outside the window");
+    cr_assert_eq(st.search_tries, 3, "three tag checks beyond the window's one");
+    n = stop_frame(3 * 0x10000u + 6, frame);
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), STATION_NEW);
+    cr_assert_eq(st.searched, 1, "inside the window now: no search");
+    frame[n - 1] ^= 1;
+    cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TAG);
+    cr_assert_eq(st.search_tries, 3 + RADIO_COUNTER_SEARCH_BLOCKS,
+                 "a forgery costs every block of the search");
+}
+
+Test(station, a_heartbeat_far_above_acked_applies_its_floor_and_holds_itself)
+{
+    struct station_device *d = station_find(&st, DEV);
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    uint32_t c;
+    size_t n;
+    cr_assert_eq(deliver(1), STATION_NEW);
+    /* the device's records 2..5099 were acked by another station */
+    n = heartbeat_frame(5101, 5100, frame);
+    cr_assert_eq(deliver_frame(frame, n, &c), STATION_NEW);
+    cr_assert_eq(d->acked, 5099, "floor = oldest_unacked - 1, though 5101 - 1 > the window");
+    cr_assert_eq(deliver(5100), STATION_NEW);
+    cr_assert_eq(d->acked, 5101, "the heartbeat itself was held from the floor on");
+}
+
+Test(station, calls_an_ack_header_not_uplink_at_every_length)
+{
+    uint8_t frame[40];
+    struct station_device *d;
+    struct record rec;
+    uint32_t c;
+    size_t n;
+    memset(frame, 0x5A, sizeof frame);
+    frame[0] = 0x12;
+    for (n = 1; n <= sizeof frame; n++)
+        cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), STATION_ERR_NOT_UPLINK,
+                     "%zu bytes", n);
+    frame[0] = 0x13;
+    for (n = 1; n <= sizeof frame; n++)
+        cr_assert_eq(station_open(&st, frame, n, &d, &c, &rec), PROTO_ERR_BAD_TYPE,
+                     "%zu bytes", n);
+    frame[0] = 0x22;
+    cr_assert_eq(station_open(&st, frame, 23, &d, &c, &rec), PROTO_ERR_BAD_VERSION);
+}
+
+/* Seal arbitrary plaintext as an uplink, as a newer device would. */
+static size_t seal_raw(uint32_t counter, const uint8_t *plain, size_t pn, uint8_t *frame)
+{
+    mbedtls_ccm_context ctx;
+    uint8_t nonce[RADIO_NONCE_LEN] = {0x01};
+    nonce[1] = (uint8_t)(DEV >> 24), nonce[2] = (uint8_t)(DEV >> 16);
+    nonce[3] = (uint8_t)(DEV >> 8), nonce[4] = (uint8_t)DEV;
+    nonce[5] = (uint8_t)(counter >> 24), nonce[6] = (uint8_t)(counter >> 16);
+    nonce[7] = (uint8_t)(counter >> 8), nonce[8] = (uint8_t)counter;
+    frame[0] = 0x11;
+    memcpy(frame + 1, nonce + 1, 4);
+    frame[5] = nonce[7], frame[6] = nonce[8];
+    mbedtls_ccm_init(&ctx);
+    cr_assert_eq(mbedtls_ccm_setkey(&ctx, MBEDTLS_CIPHER_ID_AES, key, 128), 0);
+    cr_assert_eq(mbedtls_ccm_encrypt_and_tag(&ctx, pn, nonce, sizeof nonce, frame, 7, plain,
+                                             frame + 7, frame + 7 + pn, RADIO_TAG_LEN),
+                 0);
+    mbedtls_ccm_free(&ctx);
+    return 7 + pn + RADIO_TAG_LEN;
+}
+
+Test(station, an_authentic_frame_whose_record_does_not_decode_moves_nothing)
+{
+    struct station_device *d = station_find(&st, DEV);
+    uint8_t frame[RADIO_UPLINK_MAX_LEN], plain[RECORD_MAX_LEN];
+    struct station_device *dd;
+    struct record rec;
+    uint32_t c;
+    size_t pn = hex2bin("011100c00025c48e02505f0c012a171f2e", plain, sizeof plain), n;
+    cr_assert_eq(deliver(1), STATION_NEW);
+    n = seal_raw(2, plain, pn, frame); /* byte 12's low nibble set: reserved */
+    cr_assert_eq(station_open(&st, frame, n, &dd, &c, &rec), PROTO_ERR_RESERVED);
+    n = seal_raw(70000, plain, pn, frame);
+    cr_assert_eq(station_open(&st, frame, n, &dd, &c, &rec), PROTO_ERR_RESERVED,
+                 "found by the search, rejected for its record");
+    cr_assert_eq(d->ref, 1, "the reference stays");
+    cr_assert_eq(d->acked, 1);
+}
+
+/* §10.4: the ack to the RX vector, timed by §3.1 and sealed by the station. */
+Test(station, answers_the_rx_vector_with_the_documented_ack)
+{
+    struct station_device table2[1];
+    struct station st2;
+    struct station_device *d;
+    uint8_t vkey[RADIO_KEY_LEN], frame[RADIO_ACK_LEN];
+    size_t n;
+    int64_t sent;
+    hex2bin(VEC_KEY, vkey, sizeof vkey);
+    station_init(&st2, VEC_STATION, table2, 1);
+    cr_assert_eq(station_add_device(&st2, VEC_DEVICE, vkey), PROTO_OK);
+    d = station_find(&st2, VEC_DEVICE);
+    d->acked = d->ref = VEC_COUNTER;
+    cr_assert_eq(station_ack_second(1726345801234LL) * 1000, (int64_t)VEC_RX_ACK_TX_AT_MS);
+    cr_assert_eq(station_make_ack(&st2, d, station_ack_second(1726345801234LL), frame,
+                                  sizeof frame, &n, &sent), PROTO_OK);
+    cr_assert_eq(sent - LOFTE_EPOCH_UNIX, VEC_RX_ACK_TIME);
+    assert_bytes_hex(frame, n, VEC_RX_ACK);
 }

@@ -38,6 +38,8 @@ GATEWAY = os.path.join(BUILD, "gateway", "lofte-gateway")
 COLLECTOR = os.path.join(BUILD, "collector", "lofte-collector")
 CURVE_KEYGEN = os.path.join(BUILD, "collector", "lofte-curve-keygen")
 REPORT = os.path.join(BUILD, "collector", "lofte-report")
+TARGETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "collector",
+                       "targets", "hammaro-2023-2025.targets")
 DAY_MS = 100  # real ms per simulated day: the run lasts about DAYS * DAY_MS ms
 
 
@@ -252,7 +254,7 @@ def matches(patterns, value):
 def compare_report(truth_path, db, first, last):
     """Every period value the report prints, for each target whose metric
     the truth can answer directly, equals the value from the ground truth."""
-    out = subprocess.run([REPORT, "--db", db, "--from", first, "--to", last, "--format",
+    out = subprocess.run([REPORT, "--db", db, "--targets", TARGETS, "--from", first, "--to", last, "--format",
                           "json"], check=True, capture_output=True, text=True).stdout
     report = json.loads(out)
     valid = valid_truth(truth_path)

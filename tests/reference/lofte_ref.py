@@ -29,6 +29,8 @@ REASONS = {
     "bad_crc": -5, "bad_cobs": -6, "bad_tag": -7, "unknown_activity": -8,
     "out_of_range": -9, "reserved": -10, "buffer": -11, "crypto": -12,
     "stale": -13,
+    # station reasons (section 8)
+    "unknown_device": -100, "not_uplink": -101,
 }
 
 
@@ -453,17 +455,76 @@ def open_uplink(key, frame, counter=None, ref=None):
     """Returns (device, counter, record dict, record bytes).
 
     Exactly one of counter (the full 32-bit counter, which must agree with
-    the 16 bits on air) or ref (section 5.2) is given."""
+    the 16 bits on air) or ref (section 5.2, the window only) is given."""
     frame = bytes(frame)
     device, ctr_low = uplink_header(frame)
     if counter is None:
         counter = expand_counter(ref, ctr_low)
-    elif counter & 0xFFFF != ctr_low:
-        # With the wrong full counter the tag fails anyway (section 4); say so.
-        raise LofteError("bad_tag", "ctr_low 0x%04x does not match counter 0x%08x"
+    if counter == 0:
+        # Section 5.1: counter 0 is never valid; section 8 names it out_of_range.
+        raise LofteError("out_of_range", "counter 0")
+    if counter & 0xFFFF != ctr_low:
+        # Section 8: stale, the full counter given does not match the header.
+        raise LofteError("stale", "ctr_low 0x%04x does not match counter 0x%08x"
                          % (ctr_low, counter))
     plain = ccm_open(key, uplink_nonce(device, counter), frame[7:], frame[:7])
     return device, counter, decode_record(plain), plain
+
+
+SEARCH_BLOCKS = 16   # section 5.2
+
+
+def search_candidates(ref, ctr_low):
+    """Section 5.2: the window's candidate, then 1..16 blocks of 65536 above
+    it, never past 2^32 - 1; a candidate 0 is never tried."""
+    first = expand_counter(ref, ctr_low)
+    out = []
+    for block in range(SEARCH_BLOCKS + 1):
+        c = first + block * 0x10000
+        if c > 0xFFFFFFFF:
+            break
+        if c != 0:
+            out.append(c)
+    return out
+
+
+def find_uplink(key, frame, ref):
+    """The receiver's open (section 5.2 with the search).  Returns
+    (device, counter, record dict, tries).  A LofteError carries .tries (the
+    tag checks spent) and, when a tag verified, .counter."""
+    frame = bytes(frame)
+    try:
+        device, ctr_low = uplink_header(frame)
+    except LofteError as e:
+        e.tries, e.counter = 0, None
+        raise
+    tries = 0
+    for c in search_candidates(ref, ctr_low):
+        tries += 1
+        try:
+            plain = ccm_open(key, uplink_nonce(device, c), frame[7:], frame[:7])
+        except LofteError as e:
+            if e.reason == "bad_tag":
+                continue
+            raise
+        try:
+            return device, c, decode_record(plain), tries
+        except LofteError as e:
+            # Section 3: authentic but not decodable: the record's reason.
+            e.tries, e.counter = tries, c
+            raise
+    e = LofteError("bad_tag", "no candidate of ref 0x%08x verifies" % ref)
+    e.tries, e.counter = tries, None
+    raise e
+
+
+def station_header(frame):
+    """Section 3 at the uplink receiver: an ack header is not_uplink at any
+    length, before the length is judged."""
+    frame = bytes(frame)
+    if len(frame) >= 1 and frame[0] == (FRAME_VERSION << 4 | TYPE_ACK):
+        raise LofteError("not_uplink", "ack header 0x12 at the uplink receiver")
+    return uplink_header(frame)
 
 
 # --------------------------------------------------------------------------
@@ -648,10 +709,11 @@ def decode_message(p):
         _check_len(p, 22, 21 + 255)
         m.update(seq=u16(p, 2), tx_at_ms=u64(p, 4), freq_hz=u32(p, 12), sf=p[16],
                  bw_khz=u16(p, 17), power_dbm=s8(p, 19), frame=p[21:])
-        if not 7 <= m["sf"] <= 12 or m["bw_khz"] not in BANDWIDTHS:
-            raise LofteError("out_of_range", "sf/bw %d/%d" % (m["sf"], m["bw_khz"]))
+        # Section 7.2's order: length, then the reserved byte, then ranges.
         if p[20] != 0:
             raise LofteError("reserved", "TX byte 20 = 0x%02x" % p[20])
+        if not 7 <= m["sf"] <= 12 or m["bw_khz"] not in BANDWIDTHS:
+            raise LofteError("out_of_range", "sf/bw %d/%d" % (m["sf"], m["bw_khz"]))
     elif t == MSG_TX_DONE:
         _check_len(p, 5, 5)
         m.update(seq=u16(p, 2), status=p[4])
@@ -758,6 +820,15 @@ V_SERIAL = [
      "000501020201010c0191f23a71fa33d3e60809037d0e06"
      "128c3d91f4140708da1184e37f73fe86d90753b0bb4ec37df000",
      None),
+    ("serial TX of the ack to the RX (10.4, timed by 3.1)",
+     {"type": MSG_TX, "seq": 513, "tx_at_ms": 1726345803000, "freq_hz": 869525000,
+      "sf": 9, "bw_khz": 125, "power_dbm": 14,
+      "frame": bytes.fromhex("128c3d91f4000708da114bab7c9779224a0aadfeca9866")},
+     "0102020100000191f23a74f833d3e60809007d0e00"
+     "128c3d91f4000708da114bab7c9779224a0aadfeca9866",
+     "000501020201010c0191f23a74f833d3e60809037d0e06"
+     "128c3d91f4140708da114bab7c9779224a0aadfeca98662cac00",
+     0x2cac),
     ("serial STATUS", {"type": MSG_STATUS, "uptime_s": 3600, "rx_frames": 120,
                        "rx_crc_errors": 3, "tx_frames": 40},
      "010400000e10000000780000000300000028",
@@ -767,6 +838,31 @@ V_SERIAL = [
      "0103020100",
      "000501030201037dd000",
      None),
+]
+
+
+# 10.4: the gateway's ack to the RX vector, timed by section 3.1
+V_RX_ACK = {"rx_time_ms": 1726345801234, "tx_at_ms": 1726345803000,
+            "station_time": 148509003, "acked": 0x00012345,
+            "nonce": "028c3d91f408da114b00070000",
+            "frame": "128c3d91f4000708da114bab7c9779224a0aadfeca9866"}
+
+# 10.8: record R2 at counters the receiver must search for:
+# (counter, frame, ref, tamper, expected counter or reason, tag checks)
+V_SEARCH_FRAMES = {
+    0x00011170: "118c3d91f4117030d8b631dce427277ff1d5e953bbd93930159ee40e",
+    0x00010000: "118c3d91f400009a66b3ab13e6295b25ae8b8d2e76b827599f1cc959",
+    0x00042345: "118c3d91f423458734ae9e4dee325abd393f8e7892f59f892eda816a",
+    0x00111170: "118c3d91f411705bc0a3c3f32cf93f9bd33a7b71c59714f932f2a323",
+}
+V_SEARCH = [
+    (0x00011170, 0, False, 0x00011170, 2),
+    (0x00010000, 0, False, 0x00010000, 1),
+    (0x00042345, 0x00012345, False, 0x00042345, 4),
+    (0x00011170, 70000, False, 0x00011170, 1),
+    (0x00111170, 0, False, "bad_tag", 17),
+    (0x00011170, 0, True, "bad_tag", 17),
+    (0x00011170, 0xFFFF0000, False, "bad_tag", 1),
 ]
 
 
@@ -886,6 +982,49 @@ def selftest():
             p.append("decoded %r" % m)
         report(name, p)
 
+    # The gateway's ack to the RX (10.4): 3.1's timing, then 6's ack.
+    p = []
+    tx_at = -(-(V_RX_ACK["rx_time_ms"] + 1000) // 1000) * 1000
+    if tx_at != V_RX_ACK["tx_at_ms"]:
+        p.append("tx_at_ms %d" % tx_at)
+    st_time = tx_at // 1000 - 1577836800
+    if st_time != V_RX_ACK["station_time"]:
+        p.append("station_time %d" % st_time)
+    if ack_nonce(V_DEVICE, st_time, V_STATION).hex() != V_RX_ACK["nonce"]:
+        p.append("nonce")
+    frame = attempt(p, "seal", lambda: seal_ack(V_KEY, V_DEVICE, V_STATION, st_time,
+                                                V_RX_ACK["acked"]))
+    if frame is not None and frame.hex() != V_RX_ACK["frame"]:
+        p.append("ack %s" % frame.hex())
+    report("ack to the RX vector, timed by 3.1 (10.4)", p)
+
+    # The search above the window (5.2, 10.8).
+    r2 = V_RECORDS[1][1]
+    p = []
+    for ctr, fhex in V_SEARCH_FRAMES.items():
+        f = attempt(p, "seal", lambda: seal_uplink(V_KEY, V_DEVICE, ctr, r2))
+        if f is not None and f.hex() != fhex:
+            p.append("counter 0x%08x sealed as %s" % (ctr, f.hex()))
+    report("search frames (10.8)", p)
+    for ctr, r, tamper, want, checks in V_SEARCH:
+        f = bytearray.fromhex(V_SEARCH_FRAMES[ctr])
+        if tamper:
+            f[-1] ^= 1
+        p = []
+        try:
+            _, got, rec, tries = find_uplink(V_KEY, bytes(f), r)
+            if got != want or rec != r2:
+                p.append("found 0x%08x" % got)
+        except LofteError as e:
+            got, tries = e.reason, e.tries
+            if got != want:
+                p.append("raised %s" % e)
+        if tries != checks:
+            p.append("%d tag checks, document %d" % (tries, checks))
+        report("search: frame 0x%08x%s, ref 0x%08x -> %s in %d (10.8)"
+               % (ctr, " tampered" if tamper else "", r, want if isinstance(want, str)
+                  else "0x%08x" % want, checks), p)
+
     # A few negative checks that follow from the text.
     good = bytes.fromhex(V_UPLINK["frame"])
     negatives = [
@@ -897,6 +1036,23 @@ def selftest():
             V_KEY, b"\x21" + good[1:], counter=V_COUNTER), "bad_version"),
         ("reject: ack as uplink -> bad_type", lambda: open_uplink(
             V_KEY, bytes.fromhex(V_ACK["frame"]), counter=V_COUNTER), "bad_type"),
+        ("reject: ack header at 32 bytes -> bad_type (10.5)", lambda: open_uplink(
+            V_KEY, b"\x12" + good[1:], counter=V_COUNTER), "bad_type"),
+        ("reject: counter 0 -> out_of_range (10.5)", lambda: open_uplink(
+            V_KEY, good[:5] + b"\x00\x00" + good[7:], counter=0), "out_of_range"),
+        ("reject: counter not matching the header -> stale (8)", lambda: open_uplink(
+            V_KEY, good, counter=V_COUNTER + 1), "stale"),
+        ("reject: ack header at the station, 23 bytes -> not_uplink (3)", lambda:
+            station_header(bytes.fromhex(V_ACK["frame"])), "not_uplink"),
+        ("reject: ack header at the station, 27 bytes -> not_uplink (3)", lambda:
+            station_header(b"\x12" + good[1:27]), "not_uplink"),
+        ("reject: ack header at the station, 32 bytes -> not_uplink (3)", lambda:
+            station_header(b"\x12" + good[1:]), "not_uplink"),
+        ("reject: RX with n = 0 -> truncated (7.2)", lambda: decode_message(
+            bytes.fromhex(V_SERIAL[0][2])[:21]), "truncated"),
+        ("reject: TX reserved and SF 13 -> reserved first (7.2)", lambda: decode_message(
+            bytes.fromhex(V_SERIAL[1][2])[:16] + b"\x0d" + bytes.fromhex(V_SERIAL[1][2])[17:20]
+            + b"\x01" + bytes.fromhex(V_SERIAL[1][2])[21:]), "reserved"),
         ("reject: 33 bytes -> too_long", lambda: open_uplink(
             V_KEY, good + b"\x00", counter=V_COUNTER), "too_long"),
         ("reject: 22 bytes -> truncated", lambda: open_uplink(
@@ -1016,6 +1172,17 @@ def check_line(obj):
         ok = got == obj["counter"]
         return ok, "" if ok else "ref 0x%08x low 0x%04x: mine 0x%08x, theirs 0x%08x" % (
             obj["ref"], obj["low"], got, obj["counter"]), None
+    if kind == "find":
+        key, frame = _hexb(obj["key"]), _hexb(obj["frame"])
+        try:
+            _, c, rec, tries = find_uplink(key, frame, obj["ref"])
+            got = c
+        except LofteError as e:
+            got, tries = e.reason, e.tries
+        want = obj["result"]
+        ok = got == want and tries == obj["tries"]
+        return ok, "" if ok else "ref 0x%08x: mine %r in %d checks, theirs %r in %d" % (
+            obj["ref"], got, tries, want, obj["tries"]), None
     if kind == "reject":
         frame, key = _hexb(obj["frame"]), _hexb(obj["key"])
         reason = obj.get("reason")
@@ -1028,13 +1195,8 @@ def check_line(obj):
             if reason is not None and e.reason != reason:
                 return True, "", "reject reason: mine %s, theirs %s" % (e.reason, reason)
             return True, "", None
-        # Accepted. `stale` depends on the station's cumulative ack (5.3),
-        # which this stateless codec only knows if the line gives it.
-        if "acked" in obj and c <= obj["acked"]:
-            return True, "", None if reason == "stale" else \
-                "reject reason: mine stale, theirs %s" % reason
-        if reason == "stale":
-            return True, "", "stale not checkable without receiver state (counter 0x%08x)" % c
+        # Accepted: section 8's stale (a full counter that disagrees with the
+        # header) would have been raised above, so this is a real mismatch.
         return False, "accepted a frame the other side rejected as %s (counter 0x%08x)" % (
             reason, c), None
     raise ValueError("unknown kind %r" % (kind,))

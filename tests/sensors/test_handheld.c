@@ -493,6 +493,42 @@ Test(handheld, counters_skipped_by_reboots_are_closed_by_heartbeats_so_acks_move
 
 /* --- input checks ----------------------------------------------------------- */
 
+/* A new or replaced station has no state for us (docs/protocol.md §5.2,
+ * §5.4): its fresh ack stops below what another station acked. Only a
+ * heartbeat lets it catch up; a replayed old ack must not cost one. */
+Test(handheld, a_fresh_ack_below_our_oldest_record_asks_for_a_heartbeat_and_an_old_one_does_not)
+{
+    uint8_t ack[RADIO_ACK_LEN];
+    uint32_t c, last;
+    uint64_t t;
+
+    init(17);
+    boot();
+    rig_run_for(&r, 60000);
+    last = r.h.state.v.last_ack_time;
+    cr_assert_gt(last, 0);
+    log_one(ACT_PRESENCE_FOOT_PATROL, NULL);
+    rig_run_for(&r, 60000);
+    c = log_one(ACT_PRESENCE_FOOT_PATROL, NULL);
+    cr_assert_gt(c, 2);
+
+    rig_seal_ack(&r, 0, last - 600, ack);    /* authentic but old: acked 0 */
+    rig_inject_next(&r, ack, sizeof ack);
+    t = r.now;
+    rig_run_for(&r, 60000);
+    cr_assert_eq(count_heartbeats(t), 0, "an old ack is not a reason to spend a counter");
+    cr_assert_eq(handheld_queue_depth(&r.h), 0, "the retry got the real ack");
+
+    c = log_one(ACT_PRESENCE_FOOT_PATROL, NULL);
+    rig_seal_ack(&r, 0, rig_station_time(&r) + 5, ack);  /* a fresh station: acked 0 */
+    rig_inject_next(&r, ack, sizeof ack);
+    t = r.now;
+    rig_run_for(&r, 60000);
+    cr_assert_eq(count_heartbeats(t), 1, "the fresh ack missing counters asks for one");
+    cr_assert_eq(handheld_queue_depth(&r.h), 0);
+    cr_assert(r.held[c]);
+}
+
 Test(handheld, invalid_records_are_refused_without_consuming_a_counter)
 {
     struct record rec = rig_record(ACT_ALCOHOL_SCREENING);

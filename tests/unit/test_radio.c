@@ -111,6 +111,9 @@ Test(radio, rejects_a_wrong_key_and_a_counter_from_another_epoch)
                  PROTO_ERR_BAD_TAG);
     cr_assert_eq(radio_uplink_open(key, VEC_COUNTER + 1, frame, n, &got), PROTO_ERR_STALE,
                  "low bits must match the header");
+    frame[5] = frame[6] = 0;
+    cr_assert_eq(radio_uplink_open(key, 0, frame, n, &got), PROTO_ERR_OUT_OF_RANGE,
+                 "counter 0 is never valid (§5.1), and not stale");
     cr_assert_eq(got.activity, 0, "nothing of a rejected frame is returned");
 }
 
@@ -138,6 +141,18 @@ Test(radio, refuses_reserved_devices_and_counter_zero)
     cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 0, &r, frame, sizeof frame, &n),
                  PROTO_ERR_OUT_OF_RANGE);
     cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, 1, &r, frame, 31, &n), PROTO_ERR_BUFFER);
+}
+
+Test(radio, opening_an_ack_header_as_an_uplink_is_bad_type_at_every_length)
+{
+    uint8_t frame[64];
+    struct record got;
+    size_t n;
+    hex2bin(VEC_UPLINK, frame, sizeof frame);
+    frame[0] = 0x12;
+    for (n = 1; n <= 40; n++)
+        cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, frame, n, &got), PROTO_ERR_BAD_TYPE,
+                     "%zu bytes", n);
 }
 
 Test(radio, peek_names_what_is_wrong_with_a_header)
@@ -263,4 +278,112 @@ Test(radio, rejects_the_documented_bad_frames_with_their_reasons)
         mbedtls_ccm_free(&ctx);
         cr_assert_eq(radio_uplink_open(key, VEC_COUNTER, f, n, &got), PROTO_ERR_RESERVED);
     }
+}
+
+/* §10.8: the receiver's search above the window (radio_uplink_find). */
+static struct record vector_a_traktor(void)
+{
+    struct record r;
+    uint8_t b[RECORD_MAX_LEN];
+    size_t n = hex2bin(VEC_RECORD_A_TRAKTOR, b, sizeof b);
+    cr_assert_eq(record_decode(b, n, &r), PROTO_OK);
+    return r;
+}
+
+static int same_record(const struct record *a, const struct record *b)
+{
+    uint8_t x[RECORD_MAX_LEN], y[RECORD_MAX_LEN];
+    size_t nx, ny;
+    return record_encode(a, x, sizeof x, &nx) == 0 && record_encode(b, y, sizeof y, &ny) == 0 &&
+           nx == ny && memcmp(x, y, nx) == 0;
+}
+
+static int find(const char *hex, uint32_t ref, int flip_last, uint32_t *c, unsigned *tries,
+                struct record *got)
+{
+    uint8_t frame[64];
+    size_t n = hex2bin(hex, frame, sizeof frame);
+    if (flip_last)
+        frame[n - 1] ^= 1;
+    return radio_uplink_find(key, ref, frame, n, c, got, tries);
+}
+
+static void assert_found(const char *hex, uint32_t ref, uint32_t want, unsigned want_tries)
+{
+    struct record got, want_rec = vector_a_traktor();
+    uint32_t c;
+    unsigned tries;
+    cr_assert_eq(find(hex, ref, 0, &c, &tries, &got), PROTO_OK, "%s", hex);
+    cr_assert_eq(c, want, "counter 0x%08x", c);
+    cr_assert_eq(tries, want_tries, "tries %u", tries);
+    cr_assert(same_record(&got, &want_rec));
+}
+
+Test(radio, reproduces_the_documented_search_vectors)
+{
+    const struct { uint32_t counter; const char *hex; } v[] = {
+        {0x00011170u, VEC_SEARCH_70000}, {0x00010000u, VEC_SEARCH_65536},
+        {0x00042345u, VEC_SEARCH_42345}, {0x00111170u, VEC_SEARCH_BEYOND}};
+    struct record r = vector_a_traktor();
+    uint8_t frame[64];
+    size_t i, n;
+    for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+        cr_assert_eq(radio_uplink_seal(key, VEC_DEVICE, v[i].counter, &r, frame, sizeof frame, &n),
+                     PROTO_OK);
+        assert_bytes_hex(frame, n, v[i].hex);
+    }
+}
+
+Test(radio, a_receiver_finds_a_counter_above_its_window)
+{
+    assert_found(VEC_SEARCH_70000, 0, 70000, 2);
+    assert_found(VEC_SEARCH_65536, 0, 0x10000u, 1); /* the window's 0 is never tried */
+    assert_found(VEC_SEARCH_42345, 0x00012345u, 0x00042345u, 4);
+    assert_found(VEC_SEARCH_70000, 70000, 70000, 1); /* inside the window: one check */
+}
+
+Test(radio, the_search_is_bounded_and_never_accepts_a_forgery)
+{
+    struct record got;
+    uint32_t c;
+    unsigned tries;
+    cr_assert_eq(find(VEC_SEARCH_BEYOND, 0, 0, &c, &tries, &got), PROTO_ERR_BAD_TAG,
+                 "17 blocks above: past the bound");
+    cr_assert_eq(tries, 1 + RADIO_COUNTER_SEARCH_BLOCKS);
+    cr_assert_eq(find(VEC_SEARCH_70000, 0, 1, &c, &tries, &got), PROTO_ERR_BAD_TAG);
+    cr_assert_eq(tries, 1 + RADIO_COUNTER_SEARCH_BLOCKS);
+    cr_assert_eq(got.activity, 0, "nothing of a rejected frame is returned");
+    cr_assert_eq(find(VEC_SEARCH_70000, 0xFFFF0000u, 0, &c, &tries, &got), PROTO_ERR_BAD_TAG,
+                 "counters only grow: nothing below the window is tried");
+    cr_assert_eq(tries, 1, "and nothing above 2^32 - 1");
+    cr_assert_eq(find(VEC_SEARCH_70000, 0, 0, &c, &tries, &got), PROTO_OK);
+    {
+        uint8_t frame[64];
+        hex2bin(VEC_SEARCH_70000, frame, sizeof frame);
+        cr_assert_eq(radio_uplink_find(key, 0, frame, 26, &c, &got, &tries), PROTO_ERR_TRUNCATED);
+        cr_assert_eq(tries, 0, "header checks come before any decryption");
+    }
+}
+
+Test(radio, the_search_names_an_authentic_frame_whose_record_does_not_decode)
+{
+    /* R1 with byte 12 = 0x01 (reserved) sealed at counter 70000 by hand */
+    uint8_t plain[RECORD_MAX_LEN], frame[64], nonce[RADIO_NONCE_LEN] = {0};
+    size_t pn = hex2bin("011100c00025c48e02505f0c012a171f2e", plain, sizeof plain);
+    mbedtls_ccm_context ctx;
+    struct record got;
+    uint32_t c;
+    unsigned tries;
+    nonce[0] = 0x01;
+    hex2bin("8c3d91f400011170", nonce + 1, 8);
+    hex2bin("118c3d91f41170", frame, 7);
+    mbedtls_ccm_init(&ctx);
+    cr_assert_eq(mbedtls_ccm_setkey(&ctx, MBEDTLS_CIPHER_ID_AES, key, 128), 0);
+    cr_assert_eq(mbedtls_ccm_encrypt_and_tag(&ctx, pn, nonce, sizeof nonce, frame, 7, plain,
+                                             frame + 7, frame + 7 + pn, RADIO_TAG_LEN), 0);
+    mbedtls_ccm_free(&ctx);
+    cr_assert_eq(radio_uplink_find(key, 0, frame, 7 + pn + RADIO_TAG_LEN, &c, &got, &tries),
+                 PROTO_ERR_RESERVED);
+    cr_assert_eq(c, 70000, "the tag verified under this counter");
+    cr_assert_eq(tries, 2, "the search stops there");
 }

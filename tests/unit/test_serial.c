@@ -207,6 +207,47 @@ Test(modem, rejects_every_truncation_and_bad_field)
     cr_assert_eq(modem_decode(p, n, &m), PROTO_ERR_RESERVED);
 }
 
+Test(modem, reproduces_the_documented_tx_of_the_ack_to_the_rx_vector)
+{
+    uint8_t p[SERIAL_PAYLOAD_MAX];
+    size_t n;
+    struct modem_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = MODEM_TX;
+    m.u.tx.seq = 513;
+    m.u.tx.tx_at_ms = VEC_RX_ACK_TX_AT_MS;
+    m.u.tx.freq_hz = 869525000u;
+    m.u.tx.sf = 9;
+    m.u.tx.bw_kHz = 125;
+    m.u.tx.power_dBm = 14;
+    m.u.tx.len = (uint8_t)hex2bin(VEC_RX_ACK, m.u.tx.frame, sizeof m.u.tx.frame);
+    cr_assert_eq(VEC_RX_ACK_TX_AT_MS % 1000, 0, "§3.1: the ack starts on a whole second");
+    cr_assert_eq(modem_encode(&m, p, sizeof p, &n), PROTO_OK);
+    assert_bytes_hex(p, n, VEC_RX_ACK_TX_PAYLOAD);
+    assert_payload_frames_to(VEC_RX_ACK_TX_PAYLOAD, VEC_RX_ACK_TX_WIRE);
+}
+
+/* §7.2's order of checks: version, type, length, reserved, ranges. */
+Test(modem, checks_in_the_documented_order)
+{
+    uint8_t p[SERIAL_PAYLOAD_MAX];
+    size_t n = hex2bin(VEC_RX_PAYLOAD, p, sizeof p);
+    struct modem_msg m;
+    cr_assert_eq(modem_decode(p, MODEM_RX_FIXED_LEN, &m), PROTO_ERR_TRUNCATED,
+                 "an RX with n = 0 is truncated");
+    p[17] = 13;
+    cr_assert_eq(modem_decode(p, MODEM_RX_FIXED_LEN, &m), PROTO_ERR_TRUNCATED,
+                 "length before ranges");
+    p[1] = 9;
+    cr_assert_eq(modem_decode(p, 3, &m), PROTO_ERR_BAD_TYPE, "type before length");
+    p[0] = 2;
+    cr_assert_eq(modem_decode(p, n, &m), PROTO_ERR_BAD_VERSION, "version first");
+    n = hex2bin(VEC_TX_PAYLOAD, p, sizeof p);
+    p[20] = 1;
+    p[16] = 13;
+    cr_assert_eq(modem_decode(p, n, &m), PROTO_ERR_RESERVED, "reserved before ranges");
+}
+
 /* The serial reader */
 
 static int feed(struct serial_reader *r, const uint8_t *b, size_t n, uint8_t *last,

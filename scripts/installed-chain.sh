@@ -1,0 +1,103 @@
+#!/bin/sh
+# Install the Debian packages built by scripts/package.sh on this machine
+# and run a short chain from the installed files alone: the collector and
+# the gateway started with the ExecStart= lines of their installed systemd
+# units, as the packages' `lofte` user (systemd itself need not run), the
+# simulator's handhelds on a pseudo-terminal modem, and the collector's
+# records compared with the simulator's ground truth. Then purge, and check
+# that the collector's database is kept.
+#
+# It changes the machine (packages, a system user, /etc/lofte): the test
+# command runs it only where LOFTE_INSTALL_TEST=1 (CI sets it).
+set -eu
+cd "$(dirname "$0")/.."
+PKG=${LOFTE_PKG_DIR:-$(pwd)/build/pkg}
+[ "$(id -u)" -eq 0 ] || { echo "installed-chain: needs root (it installs packages)" >&2; exit 2; }
+fail() { echo "installed-chain: FAILED: $*" >&2; exit 1; }
+
+echo "installed-chain: installing $(ls "$PKG"/lofte-*_*.deb | grep -v dbgsym | xargs -n1 basename | tr '\n' ' ')"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $(ls "$PKG"/lofte-*_*.deb | grep -v dbgsym) >/dev/null
+
+# What the maintainer scripts must have made.
+id lofte >/dev/null || fail "no lofte user"
+for f in /etc/lofte/collector.key /etc/lofte/gateway.key /etc/lofte/keys; do
+    [ "$(stat -c '%a %U' "$f")" = "600 lofte" ] || fail "$f is $(stat -c '%a %U' "$f"), not 600 lofte"
+done
+[ "$(stat -c '%a %U' /var/lib/lofte)" = "750 lofte" ] || fail "/var/lib/lofte not 750 lofte"
+for p in lofte-gateway lofte-collector lofte-report lofte-retention lofte-keygen \
+         lofte-curve-keygen lofte-sim; do
+    "$p" --version | grep -q "^$p (lofte) " || fail "$p --version"
+    man -w "$p" >/dev/null 2>&1 || fail "no man page for $p"
+done
+[ -r /usr/share/lofte/targets/hammaro-2023-2025.targets ] || fail "targets file not installed"
+
+# ExecStart= of an installed unit, continuation lines joined.
+execstart() {
+    awk '/^ExecStart=/ { go = 1; sub(/^ExecStart=/, "") }
+         go { cont = sub(/\\$/, ""); printf "%s ", $0; if (!cont) exit }' "/lib/systemd/system/$1"
+}
+# The units' UMask= too: what systemd would apply to the daemons' files.
+umask "$(sed -n 's/^UMask=//p' /lib/systemd/system/lofte-gateway.service)"
+PORT=$((20000 + $$ % 10000))
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+# Only for programs started with &: exec, so $! is the daemon itself (setpriv
+# execs too; runuser would fork, and its exit status hide the daemon's).
+as_lofte() { exec setpriv --reuid=lofte --regid=lofte --init-groups -- "$@"; }
+pub() { sed -n 's/^public-key = //p' "$1"; }
+
+echo "$(pub /etc/lofte/gateway.pub) station-1" >> /etc/lofte/allowed-gateways
+LOFTE_COLLECTOR_OPTS="--bind tcp://127.0.0.1:$PORT"
+cmd=$(execstart lofte-collector.service | sed "s|\$LOFTE_COLLECTOR_OPTS|$LOFTE_COLLECTOR_OPTS|")
+echo "installed-chain: collector: $cmd"
+as_lofte $cmd 2>/var/lib/lofte/collector.log &
+pids="$pids $!"
+
+T=/var/lib/lofte/chain
+install -d -o lofte -g lofte -m 0750 "$T"
+as_lofte lofte-sim --from 2024-03-04 --to 2024-03-18 --devices 4 --seed 7 \
+    --modem "$T/modem" --keys "$T/keys" --truth "$T/truth.jsonl" --start-delay-ms 1500 \
+    --quiet &
+simpid=$!
+pids="$pids $simpid"
+i=0
+while [ ! -e "$T/keys" ] || [ ! -L "$T/modem" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && fail "the simulator did not start"
+    sleep 0.1
+done
+
+# Z85 keys may hold '&', which sed's replacement would expand.
+ckey=$(pub /etc/lofte/collector.pub | sed 's/[&]/\\&/g')
+sed -e "s|^port = .*|port = $T/modem|" -e "s|^keys = .*|keys = $T/keys|" \
+    -e "s|^collector = .*|collector = tcp://127.0.0.1:$PORT|" \
+    -e "s|^collector_public_key = .*|collector_public_key = $ckey|" \
+    /usr/share/doc/lofte-gateway/examples/gateway.ini > /etc/lofte/gateway.ini
+chmod 0640 /etc/lofte/gateway.ini && chgrp lofte /etc/lofte/gateway.ini
+cmd=$(execstart lofte-gateway.service)
+echo "installed-chain: gateway: $cmd"
+as_lofte $cmd 2>/var/lib/lofte/gateway.log &
+gwpid=$!
+pids="$pids $gwpid"
+
+wait "$simpid" || fail "the simulator failed"
+i=0
+until grep -q '"depth": 0' /var/lib/lofte/status.json 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && fail "the gateway's spool did not drain"
+    sleep 0.2
+done
+logged=$(grep -vc '"admin.heartbeat"' "$T/truth.jsonl" || true)
+stored=$(lofte-report --db /var/lib/lofte/collector.db --format csv --sql \
+    "SELECT count(*) FROM records WHERE activity != 'admin.heartbeat'" | tail -1 | tr -d '\r')
+echo "installed-chain: $logged records logged by the handhelds, $stored stored by the installed collector"
+[ "$logged" -gt 0 ] && [ "$logged" = "$stored" ] || fail "counts differ"
+[ "$(stat -c '%a' /var/lib/lofte/collector.db)" != 644 ] || fail "database is world-readable"
+
+kill -TERM "$gwpid"; wait "$gwpid" || fail "the gateway did not stop cleanly"
+cleanup; pids=""
+echo "installed-chain: purge"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq lofte-gateway lofte-collector lofte-tools >/dev/null
+[ -e /var/lib/lofte/collector.db ] || fail "purge deleted the collector's database"
+[ ! -e /etc/lofte/collector.key ] || fail "purge left the collector's key"
+echo "installed-chain: ok"
