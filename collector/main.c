@@ -145,12 +145,16 @@ int main(int argc, char **argv)
     icfg.allowed_gateways_file = val[OPT_ALLOWED_GATEWAYS];
     icfg.device_keys_file = val[OPT_DEVICE_KEYS];
     icfg.verify = verify;
+    /* A refusal to start reads like every lofte program's (lofte-report,
+     * lofte-retention, lofte-curve-keygen, the option errors above):
+     * "lofte-collector: <reason>" on stderr, exit 2. The log's timestamped
+     * lines are for a collector that runs. */
     if ((rc = intake_open(&in, &icfg, NULL, err, sizeof err)) != INTAKE_OK) {
-        clog_msg(CLOG_ERROR, "%s", err);
+        fprintf(stderr, "lofte-collector: %s\n", err);
         return 2;
     }
     if ((rc = store_open(&st, val[OPT_DB], NULL, err, sizeof err)) != STORE_OK) {
-        clog_msg(CLOG_ERROR, "%s", err);
+        fprintf(stderr, "lofte-collector: %s\n", err);
         intake_close(in);
         return 2;
     }

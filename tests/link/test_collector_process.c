@@ -169,6 +169,8 @@ Test(collector_process, refuses_to_start_with_a_secret_key_others_can_read)
     log[fread(log, 1, sizeof log - 1, f)] = 0;
     fclose(f);
     cr_assert_neq(strstr(log, "0644"), NULL, "log: %s", log);
+    /* item 21: a refusal to start says who refuses, as every lofte program */
+    cr_assert(strncmp(log, "lofte-collector: ", 17) == 0, "log: %s", log);
     /* the key file is checked before anything is created */
     cr_assert_eq(access(tpath("collector.db"), F_OK), -1, "a database was created");
 }
