@@ -15,8 +15,9 @@
  * holds a device's key can, so the check narrows trust from "every listed
  * gateway" to "whoever holds this device's key", no further.
  *
- * Pure: no I/O, no allocation. One AES-CCM open per row (~2 µs), beside a
- * batch commit's fsync (~ms).
+ * Pure: no I/O, no allocation. One AES-CCM open per row: 0.5 µs on the
+ * 2-core development machine (200,000 calls in a loop, gcc -O2), beside a
+ * batch commit's fsync, which takes milliseconds.
  */
 #ifndef LOFTE_VERIFY_H
 #define LOFTE_VERIFY_H
