@@ -13,7 +13,8 @@ add_library(lofte_analysis STATIC
   ${LOFTE_ANALYSIS_DIR}/targets.c
   ${LOFTE_ANALYSIS_DIR}/rollup.c
   ${LOFTE_ANALYSIS_DIR}/evaluate.c
-  ${LOFTE_ANALYSIS_DIR}/report.c)
+  ${LOFTE_ANALYSIS_DIR}/report.c
+  ${LOFTE_ANALYSIS_DIR}/names.c)
 target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_SQLITE3_INCLUDE})
 # lofte_proto gives the name tables of record.h (activities, zones, actors).
 target_link_libraries(lofte_analysis PUBLIC lofte_proto lofte_errbuf ${LOFTE_SQLITE3_LIB} m)

@@ -253,8 +253,9 @@ static int counted(const struct target *t, int32_t day)
     int32_t probe = day;
     if (day < t->valid_from || day > t->valid_to)
         return 0;
-    if ((t->season & TARGET_SEASON_ALL) == TARGET_SEASON_ALL)
+    if ((t->season & TARGET_SEASON_ALL) == TARGET_SEASON_ALL && t->nexcept == 0)
         return 1;
+    /* a week is in or out whole, by its Thursday: also for 'except' */
     if (t->period == CAL_ISO_WEEK)
         probe = day - (cal_weekday(day) - 1) + 3; /* the week's Thursday */
     return target_in_season(t, probe);

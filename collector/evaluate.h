@@ -16,7 +16,8 @@
  *   - Season: only days of the season's months count; for weekly targets a
  *     week counts whole when its Thursday is in season (the ISO rule that
  *     gives weeks to years, applied to months). Periods without a single
- *     counted day are skipped. Pro rata counts counted days only.
+ *     counted day are skipped. Pro rata counts counted days only. Days in an
+ *     'except' window (school holidays) count as out of season.
  *   - per = zone: each zone of the filter gets its own value and verdict;
  *     the period is met when every zone meets the rule, and its value is the
  *     number of zones that did.

@@ -28,6 +28,8 @@ struct intake {
     void *ctx, *router;
     struct zap *zap;
     struct zap_allowed allowed;
+    struct keystore keys;        /* device keys; count 0 unless verify */
+    int verify;
     int64_t *gateway_ids;        /* parallel to allowed.gw; 0 = not yet in the store */
     struct store *store;
     char endpoint[256];
@@ -35,6 +37,11 @@ struct intake {
     int full_logged;             /* the disk-full condition was announced */
     struct spool_row rows[UPSTREAM_BATCH_MAX];
     enum store_outcome outcomes[UPSTREAM_BATCH_MAX];
+    const char *unverified[UPSTREAM_BATCH_MAX];  /* per row: why not verified, or NULL */
+    struct spool_row kept[UPSTREAM_BATCH_MAX];   /* the rows handed to the store */
+    const char *kept_unverified[UPSTREAM_BATCH_MAX];
+    uint64_t withheld[UPSTREAM_BATCH_MAX];       /* row ids refused: unknown device */
+    int64_t last_unknown_log_ms;
     struct upstream_reply reply;
     uint8_t out[UPSTREAM_REPLY_MAX_LEN];
 };
@@ -48,6 +55,7 @@ const char *intake_strerror(int err)
     case INTAKE_ERR_KEY_MODE: return "collector secret key file is readable by others";
     case INTAKE_ERR_ALLOWED: return "allowed-gateways file unusable";
     case INTAKE_ERR_ZMQ: return "ZeroMQ error in the intake";
+    case INTAKE_ERR_DEVICE_KEYS: return "device key file unusable";
     default: return "unknown intake error";
     }
 }
@@ -91,6 +99,27 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
         intake_close(in);
         return INTAKE_ERR_ALLOWED;
     }
+    if (in->allowed.count == 0)
+        clog_msg(CLOG_WARN, "intake: the allowed-gateways file %s lists no gateway: none can "
+                 "connect until it does", cfg->allowed_gateways_file);
+    in->verify = cfg->verify == 0 ? cfg->device_keys_file != NULL : cfg->verify > 0;
+    if (in->verify && !cfg->device_keys_file) {
+        upstream_wipe(sec, sizeof sec);
+        snprintf(err, errlen, "intake: verifying device tags needs a device key file");
+        intake_close(in);
+        return INTAKE_ERR_DEVICE_KEYS;
+    }
+    if (in->verify && keystore_read(&in->keys, cfg->device_keys_file, err, errlen) != 0) {
+        upstream_wipe(sec, sizeof sec);
+        intake_close(in);
+        return INTAKE_ERR_DEVICE_KEYS;
+    }
+    if (in->verify && in->keys.count == 0)
+        clog_msg(CLOG_WARN, "intake: the device key file %s lists no device: every record "
+                 "will be refused as unknown_device", cfg->device_keys_file);
+    if (!in->verify)
+        clog_msg(CLOG_WARN, "intake: device tags are NOT verified: every allowed gateway is "
+                 "trusted with every record it sends (give --device-keys)");
     in->gateway_ids = calloc(in->allowed.count + 1, sizeof *in->gateway_ids);
     in->ctx = zmq_ctx_new();
     /* The ZAP handler first: without one, libzmq lets every CURVE client in. */
@@ -125,8 +154,8 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
         intake_close(in);
         return INTAKE_ERR_ZMQ;
     }
-    clog_msg(CLOG_INFO, "intake: listening on %s, public key %s, %zu allowed gateways",
-         in->endpoint, pub, in->allowed.count);
+    clog_msg(CLOG_INFO, "intake: listening on %s, public key %s, %zu allowed gateways, "
+             "%zu device keys", in->endpoint, pub, in->allowed.count, in->keys.count);
     *out = in;
     return INTAKE_OK;
 }
@@ -141,8 +170,19 @@ void intake_close(struct intake *in)
     if (in->ctx)
         zmq_ctx_term(in->ctx);
     zap_allowed_free(&in->allowed);
+    keystore_free(&in->keys);
     free(in->gateway_ids);
     free(in);
+}
+
+void intake_attach_store(struct intake *in, struct store *st)
+{
+    in->store = st;
+}
+
+int intake_verifies(const struct intake *in)
+{
+    return in->verify;
 }
 
 const char *intake_endpoint(const struct intake *in)
@@ -177,15 +217,64 @@ static void intake_send(struct intake *in, zmq_msg_t *id, const struct upstream_
         in->stats.acks_sent++;
 }
 
-static void intake_refuse(struct intake *in, zmq_msg_t *id, int reason, size_t n)
+static void intake_refuse_ids(struct intake *in, zmq_msg_t *id, int reason, const uint64_t *ids,
+                              size_t n)
 {
-    size_t i;
     in->reply.type = UPSTREAM_REFUSED;
     in->reply.reason = (uint8_t)reason;
     in->reply.count = (uint16_t)n;
-    for (i = 0; i < n; i++)
-        in->reply.ids[i] = in->rows[i].id;
+    memcpy(in->reply.ids, ids, n * sizeof *ids);
     intake_send(in, id, &in->reply);
+}
+
+static void intake_refuse(struct intake *in, zmq_msg_t *id, int reason, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        in->withheld[i] = in->rows[i].id;
+    intake_refuse_ids(in, id, reason, in->withheld, n);
+}
+
+/* Check every row's device tag (verify.h) and split the batch: rows to
+ * store (verified, or kept as unverified evidence) into in->kept, rows of
+ * a device without a key into in->withheld, refused so that the gateway
+ * keeps them until the collector is given the key. Returns the kept count. */
+static size_t intake_verify(struct intake *in, const struct zap_gateway *g, size_t n,
+                            size_t *nwithheld)
+{
+    size_t i, k = 0, w = 0;
+    for (i = 0; i < n; i++) {
+        const struct spool_row *r = &in->rows[i];
+        int v = in->verify ? verify_row(&in->keys, r) : VERIFY_OK;
+        if (v == VERIFY_UNKNOWN_DEVICE) {
+            int64_t t = now_ms();
+            in->stats.unverified[v]++;
+            in->withheld[w++] = r->id;
+            /* a gateway resends these every few seconds: once a minute */
+            if (t - in->last_unknown_log_ms > 60000) {
+                clog_msg(CLOG_WARN, "intake: no key for device %08x (record %08x/%lu from "
+                         "%s): NOT stored; the gateway keeps it until this device is in "
+                         "the device key file (%llu such rows so far)",
+                         (unsigned)r->device, (unsigned)r->device, (unsigned long)r->counter,
+                         g->name, (unsigned long long)in->stats.unverified[v]);
+                in->last_unknown_log_ms = t;
+            }
+            continue;
+        }
+        if (v != VERIFY_OK) {
+            in->stats.unverified[v]++;
+            clog_msg(CLOG_WARN, "intake: record %08x/%lu from %s is not the device's (%s): "
+                     "kept in unverified_records, not counted", (unsigned)r->device,
+                     (unsigned long)r->counter, g->name, verify_name(v));
+        } else if (in->verify) {
+            in->stats.rows_verified++;
+        }
+        in->kept[k] = *r;
+        in->kept_unverified[k] = v == VERIFY_OK ? NULL : verify_name(v);
+        k++;
+    }
+    *nwithheld = w;
+    return k;
 }
 
 /* The store's id of an authenticated gateway, registering it on first sight. */
@@ -231,7 +320,7 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
     const char *user = zmq_msg_gets(body, "User-Id");
     const struct zap_gateway *g = zap_allowed_by_name(&in->allowed, user);
     char err[512];
-    size_t n = 0, i;
+    size_t n = 0, i, nkept, nwithheld = 0;
     int64_t gw;
     int rc;
 
@@ -249,10 +338,12 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
         intake_refuse(in, id, UPSTREAM_REFUSED_MALFORMED, 0);
         return;
     }
+    nkept = intake_verify(in, g, n, &nwithheld);
     rc = intake_gateway_id(in, g, &gw, err, sizeof err);
-    if (rc == STORE_OK)
-        rc = store_put_batch(in->store, gw, in->rows, n, now_ms(), in->outcomes, err, sizeof err);
-    if (rc == STORE_OK)
+    if (rc == STORE_OK && nkept)
+        rc = store_put_checked(in->store, gw, in->kept, in->kept_unverified, nkept, now_ms(),
+                               in->outcomes, err, sizeof err);
+    if (rc == STORE_OK && nkept)
         rc = store_commit(in->store, err, sizeof err);
     if (rc != STORE_OK) {
         intake_store_failed(in, id, g, rc, n, err);
@@ -264,30 +355,36 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
     }
     /* committed: from here on the ACK may leave */
     in->stats.batches++;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < nkept; i++) {
         switch (in->outcomes[i]) {
         case STORE_INSERTED: in->stats.rows_inserted++; break;
         case STORE_DUPLICATE: in->stats.rows_duplicate++; break;
+        case STORE_UNVERIFIED: break; /* counted by reason in intake_verify */
         case STORE_QUARANTINED:
             in->stats.rows_quarantined++;
             clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s does not decode; kept in "
-                 "rejected_records", (unsigned long)in->rows[i].device,
-                 (unsigned long)in->rows[i].counter, g->name);
+                 "rejected_records", (unsigned long)in->kept[i].device,
+                 (unsigned long)in->kept[i].counter, g->name);
             break;
         case STORE_CONFLICT:
             in->stats.rows_conflict++;
             clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s differs from the copy already "
-                 "stored; the first is kept", (unsigned long)in->rows[i].device,
-                 (unsigned long)in->rows[i].counter, g->name);
+                 "stored; the first is kept", (unsigned long)in->kept[i].device,
+                 (unsigned long)in->kept[i].counter, g->name);
             break;
         }
-        in->reply.ids[i] = in->rows[i].id;
+        in->reply.ids[i] = in->kept[i].id;
     }
-    clog_msg(CLOG_DEBUG, "intake: batch of %zu rows from %s committed", n, g->name);
-    in->reply.type = UPSTREAM_ACK;
-    in->reply.reason = 0;
-    in->reply.count = (uint16_t)n;
-    intake_send(in, id, &in->reply);
+    clog_msg(CLOG_DEBUG, "intake: batch of %zu rows from %s committed (%zu withheld)", nkept,
+             g->name, nwithheld);
+    if (nkept) {
+        in->reply.type = UPSTREAM_ACK;
+        in->reply.reason = 0;
+        in->reply.count = (uint16_t)nkept;
+        intake_send(in, id, &in->reply);
+    }
+    if (nwithheld)
+        intake_refuse_ids(in, id, UPSTREAM_REFUSED_UNKNOWN_DEVICE, in->withheld, nwithheld);
 }
 
 /* Receive and handle one message; 0 when none was pending. */

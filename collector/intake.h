@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "verify.h"
 
 #define INTAKE_DEFAULT_BIND "tcp://127.0.0.1:7710"
 
@@ -35,7 +36,9 @@ enum intake_err {
     INTAKE_ERR_KEY = -601,       /* the secret key file is missing or malformed */
     INTAKE_ERR_KEY_MODE = -602,  /* the secret key file is readable by others: refused */
     INTAKE_ERR_ALLOWED = -603,   /* the allowed-gateways file is unusable */
-    INTAKE_ERR_ZMQ = -604        /* cannot bind the endpoint or the ZAP handler */
+    INTAKE_ERR_ZMQ = -604,       /* cannot bind the endpoint or the ZAP handler */
+    INTAKE_ERR_DEVICE_KEYS = -605 /* the device key file is unusable, or verification is
+                                   * asked for without one */
 };
 
 const char *intake_strerror(int err);
@@ -44,6 +47,11 @@ struct intake_config {
     const char *bind;                   /* NULL: INTAKE_DEFAULT_BIND; "tcp://127.0.0.1:*" picks a port */
     const char *secret_key_file;        /* the collector's .key file, mode 0600 */
     const char *allowed_gateways_file;  /* "<Z85 public key> <name>" per line */
+    /* The handhelds' keys, in the gateway's key file format (keystore.h).
+     * With it the collector checks every record's device tag itself
+     * (verify.h); NULL: it trusts the allowed gateways. */
+    const char *device_keys_file;
+    int verify;                         /* 0: on iff device_keys_file; 1: on; -1: off */
 };
 
 struct intake_stats {
@@ -58,14 +66,25 @@ struct intake_stats {
     uint64_t acks_sent;
     uint64_t replies_lost;       /* the gateway went away before its reply */
     uint64_t unknown_sender;     /* no ZAP user id on a message (cannot happen with ZAP) */
+    /* rows whose device tag did not verify, by reason (verify.h); [0] unused.
+     * unknown_device rows are refused (the gateway keeps them), the others
+     * are acknowledged and kept in unverified_records. */
+    uint64_t unverified[VERIFY_RESULT_COUNT];
+    uint64_t rows_verified;
 };
 
 struct intake;
 
 /* Load keys and the allow-list, start the ZAP handler, bind. The store must
- * outlive the intake. Errors come with a sentence (never a key) in err. */
+ * outlive the intake; st may be NULL here (so that every key file is checked
+ * before a database is created) and be given with intake_attach_store
+ * before the first intake_step. Errors come with a sentence (never a key)
+ * in err. */
 int intake_open(struct intake **out, const struct intake_config *cfg, struct store *st,
                 char *err, size_t errlen);
+void intake_attach_store(struct intake *in, struct store *st);
+/* 1 when records are verified against device keys. */
+int intake_verifies(const struct intake *in);
 /* Close the sockets (pending replies are dropped after a short linger). */
 void intake_close(struct intake *in);
 /* The endpoint actually bound, with the port ZeroMQ chose for ":*". */

@@ -30,6 +30,7 @@
 #include "calendar.h"
 #include "evaluate.h"
 #include "record.h"
+#include "names.h"
 #include "report.h"
 #include "rollup.h"
 #include "targets.h"
@@ -63,6 +64,23 @@ static void fmt_num(double v, char *buf, size_t n)
         snprintf(buf, n, "%.0f", v);
     else
         snprintf(buf, n, "%.1f", v);
+}
+
+/* A report shows the targets file by its name: the path is this
+ * machine's business, not the board's. */
+static const char *file_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* The HTML report is read in Swedish: "0,4", not "0.4". The numbers this
+ * file formats have no thousands separator, so '.' is only ever decimal. */
+static void sv_decimal(char *s)
+{
+    for (; *s; s++)
+        if (*s == '.')
+            *s = ',';
 }
 
 int report_format_value(const struct report_options *o, int is_count, double v, char *buf,
@@ -133,7 +151,7 @@ static void write_table(FILE *f, const struct eval_result *r, const struct targe
     cal_format_date(r->to_day, to);
     fprintf(f, "%s\n", title_of(ts));
     fprintf(f, "Follow-up %s .. %s, as of %s; targets: %s\n", from, to, to,
-            o->targets_path ? o->targets_path : ts->source);
+            file_name(o->targets_path ? o->targets_path : ts->source));
     if (o->public_mode)
         fprintf(f, "Public report: counts of records or people below %d are shown as <%d.\n",
                 o->min_count, o->min_count);
@@ -220,38 +238,119 @@ static void write_table(FILE *f, const struct eval_result *r, const struct targe
 
 /* ---- CSV ------------------------------------------------------------------ */
 
-static void csv_field(FILE *f, const char *s, int last)
+/* Two dialects (docs/reports.md): "csv" is RFC 4180 (comma, decimal point),
+ * "csv-sv" is what a spreadsheet in a Swedish locale reads without an
+ * import dialog (semicolon, decimal comma, a UTF-8 byte order mark so that
+ * å, ä and ö survive Excel). */
+struct csv {
+    FILE *f;
+    char sep;
+    int decimal_comma;
+};
+
+static struct csv csv_of(FILE *f, enum report_format fmt)
 {
-    /* RFC 4180: quote when needed, double the quotes. */
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputs(last ? "\r\n" : ",", f);
+    struct csv c;
+    c.f = f;
+    c.sep = fmt == REPORT_CSV_SV ? ';' : ',';
+    c.decimal_comma = fmt == REPORT_CSV_SV;
+    if (fmt == REPORT_CSV_SV)
+        fputs("\xEF\xBB\xBF", f);
+    return c;
 }
 
-static void write_csv(FILE *f, const struct eval_result *r, const struct report_options *o)
+static void csv_end(struct csv *c, int last)
+{
+    if (last)
+        fputs("\r\n", c->f);
+    else
+        fputc(c->sep, c->f);
+}
+
+/* A text cell. One that a spreadsheet would take for a formula (it starts
+ * with = + - @, a tab or a carriage return: OWASP's CSV injection list) is
+ * written with a leading ' and quoted, so it shows as the text it is; any
+ * other cell is quoted (RFC 4180, quotes doubled) when it holds the
+ * separator, a quote or a line break. */
+static void csv_text(struct csv *c, const char *s, int last)
+{
+    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    const char special[] = {c->sep, '"', '\r', '\n', 0};
+    if (formula || strpbrk(s, special)) {
+        fputc('"', c->f);
+        if (formula)
+            fputc('\'', c->f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', c->f);
+            fputc(*s, c->f);
+        }
+        fputc('"', c->f);
+    } else {
+        fputs(s, c->f);
+    }
+    csv_end(c, last);
+}
+
+/* A number this program formatted ("12", "0.4167", "-3"): never a formula,
+ * so not neutralised; a decimal comma in csv-sv. Anything that is not a
+ * plain number ("<5" in public reports) is text. */
+static void csv_num(struct csv *c, const char *s, int last)
+{
+    const char *p = s + (*s == '-');
+    int digits = 0, dot = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.' && !dot)
+            dot = 1;
+        else
+            break;
+    }
+    if (*p || !digits) {
+        csv_text(c, s, last);
+        return;
+    }
+    for (; *s; s++)
+        fputc(*s == '.' && c->decimal_comma ? ',' : *s, c->f);
+    csv_end(c, last);
+}
+
+static void write_csv(FILE *f, enum report_format fmt, const struct eval_result *r,
+                      const struct report_options *o)
 {
     static const char *const head[] = {
-        "target", "items", "label", "metric", "period_kind", "period", "start", "end",
-        "complete", "zone", "value", "rule", "target_value", "pro_rata", "fraction", "met",
-        "on_pace"};
+        "target", "items", "label", "label_sv", "metric", "period_kind", "period", "start",
+        "end", "complete", "zone", "value", "rule", "target_value", "pro_rata", "fraction",
+        "met", "on_pace"};
+    /* which columns hold numbers (csv_num), by index of head */
+    static const unsigned char numeric[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 0};
     size_t i, j, k, nh = sizeof head / sizeof head[0];
+    struct csv c = csv_of(f, fmt);
 
     for (k = 0; k < nh; k++)
-        csv_field(f, head[k], k == nh - 1);
+        csv_text(&c, head[k], k == nh - 1);
     for (i = 0; i < r->ntargets; i++) {
         const struct eval_target *et = &r->targets[i];
         const struct target *t = et->target;
-        char it[48], tv[32];
+        char it[80], tv[32]; /* 14 items as "1 + 2 + ... + 14": 67 bytes */
         items_text(t->items, it, sizeof it);
+        if (c.decimal_comma) {
+            /* "2,8" is the number 2.8 to a Swedish spreadsheet: "2 + 8" */
+            char sv[sizeof it];
+            size_t n = 0;
+            const char *q;
+            for (q = it; *q && n + 4 < sizeof sv; q++) {
+                if (*q == ',') {
+                    memcpy(sv + n, " + ", 3);
+                    n += 3;
+                } else {
+                    sv[n++] = *q;
+                }
+            }
+            sv[n] = 0;
+            memcpy(it, sv, n + 1);
+        }
         fmt_num(t->value, tv, sizeof tv);
         for (j = 0; j < et->nperiods; j++) {
             const struct eval_period *p = &et->periods[j];
@@ -262,7 +361,7 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
             for (z = 0; z <= p->nzones; z++) {
                 /* Row z = 0 is the period; rows 1.. are its zones. */
                 const struct eval_zone *ez = z ? &p->zones[z - 1] : NULL;
-                const char *row[17];
+                const char *row[18];
                 if (ez)
                     report_format_value(o, eval_metric_is_count(t), ez->value, v, sizeof v);
                 else
@@ -272,23 +371,28 @@ static void write_csv(FILE *f, const struct eval_result *r, const struct report_
                 row[0] = t->id;
                 row[1] = it;
                 row[2] = t->label;
-                row[3] = targets_metric_name(t->metric);
-                row[4] = cal_kind_name(t->period);
-                row[5] = p->label;
-                row[6] = a;
-                row[7] = b;
-                row[8] = p->complete ? "yes" : "no";
-                row[9] = ez ? record_zone_name(ez->zone) : "";
-                row[10] = v;
-                row[11] = t->cmp == CMP_REPORT_ONLY ? "report only" : targets_cmp_text(t->cmp);
-                row[12] = t->cmp == CMP_REPORT_ONLY ? "" : (ez || !t->per_zone ? tv : "all zones");
+                row[3] = t->label_sv;
+                row[4] = targets_metric_name(t->metric);
+                row[5] = cal_kind_name(t->period);
+                row[6] = p->label;
+                row[7] = a;
+                row[8] = b;
+                row[9] = p->complete ? "yes" : "no";
+                row[10] = ez ? record_zone_name(ez->zone) : "";
+                row[11] = v;
+                row[12] = t->cmp == CMP_REPORT_ONLY ? "report only" : targets_cmp_text(t->cmp);
+                row[13] = t->cmp == CMP_REPORT_ONLY ? "" : (ez || !t->per_zone ? tv : "all zones");
                 /* Pro rata is per zone: the per-zone period row has none. */
-                row[13] = t->cmp == CMP_REPORT_ONLY || p->complete || (t->per_zone && !ez) ? "" : pr;
-                row[14] = fr;
-                row[15] = verdict_word(ez ? ez->met : p->met);
-                row[16] = verdict_word(ez ? ez->on_pace : p->on_pace);
-                for (k = 0; k < nh; k++)
-                    csv_field(f, row[k], k == nh - 1);
+                row[14] = t->cmp == CMP_REPORT_ONLY || p->complete || (t->per_zone && !ez) ? "" : pr;
+                row[15] = fr;
+                row[16] = verdict_word(ez ? ez->met : p->met);
+                row[17] = verdict_word(ez ? ez->on_pace : p->on_pace);
+                for (k = 0; k < nh; k++) {
+                    if (numeric[k])
+                        csv_num(&c, row[k], k == nh - 1);
+                    else
+                        csv_text(&c, row[k], k == nh - 1);
+                }
             }
         }
     }
@@ -386,6 +490,15 @@ static void write_json(FILE *f, const struct eval_result *r, const struct target
             json_str(f, season);
         else
             fputs("null", f);
+        {
+            char except[TARGET_EXCEPT_MAX * 28];
+            targets_except_text(t, except, sizeof except);
+            fputs(", \"except\": ", f);
+            if (except[0])
+                json_str(f, except);
+            else
+                fputs("null", f);
+        }
         fprintf(f, ", \"per_zone\": %s,\n     \"periods_met\": %d, \"periods_elapsed\": %d, "
                    "\"undated_records\": %lld,\n     \"current\": ",
                 t->per_zone ? "true" : "false", et->periods_met, et->periods_elapsed,
@@ -513,6 +626,7 @@ static void rule_html(FILE *f, const struct target *t)
     default: break;
     }
     fmt_num(t->value, v, sizeof v);
+    sv_decimal(v);
     fprintf(f, "%s %s%s per %s / per %s", op, v, t->per_zone ? " i varje zon / in each zone" : "",
             cal_kind_noun(t->period, 0, 1), cal_kind_noun(t->period, 0, 0));
 }
@@ -566,8 +680,13 @@ static void svg_pace(FILE *f, const struct eval_period *c, int on_pace)
 static void svg_strip(FILE *f, const struct eval_target *et, const struct report_options *o)
 {
     const struct target *t = et->target;
+    static const char *const months_sv[12] = {"jan", "feb", "mar", "apr", "maj", "jun",
+                                              "jul", "aug", "sep", "okt", "nov", "dec"};
     const int bars = t->cmp == CMP_REPORT_ONLY;
+    const int monthly = t->period == CAL_MONTH;
     const double x0 = 2, x1 = 598, top = bars ? 11 : 2, h = 20;
+    /* monthly strips name their months under the cells, the years below */
+    const double year_y = top + h + (monthly ? 20 : 11), month_y = top + h + 9;
     double cw, max = 0;
     size_t i;
     int last_year = -1;
@@ -579,13 +698,14 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
         if (et->periods[i].value > max)
             max = et->periods[i].value;
     fprintf(f, "<svg viewBox=\"0 0 600 %d\" role=\"img\" aria-label=\"perioder\">",
-            (int)(top + h + 14));
+            (int)(year_y + 3));
     for (i = 0; i < et->nperiods; i++) {
         const struct eval_period *p = &et->periods[i];
         double x = x0 + cw * (double)i;
         char v[32];
         const char *fill;
         int hidden = report_format_value(o, period_is_count(t), p->value, v, sizeof v);
+        sv_decimal(v);
         fprintf(f, "<g><title>%s: %s%s</title>", p->label, v,
                 p->met == EVAL_YES ? " (uppfyllt / met)"
                 : p->met == EVAL_NO ? " (ej uppfyllt / not met)"
@@ -613,10 +733,18 @@ static void svg_strip(FILE *f, const struct eval_target *et, const struct report
                         x + cw / 2, top + h / 2 + 3, p->complete ? "#fff" : "#111", v);
         }
         fputs("</g>", f);
+        if (monthly && cw >= 6) {
+            /* "jan" where there is room (about 14 units), else "j" */
+            int m = cal_date_from_day(p->period.start_day).month;
+            char initial[2] = {months_sv[m - 1][0], 0};
+            fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"7\" fill=\"#555\" "
+                       "text-anchor=\"middle\">%s</text>",
+                    x + cw / 2, month_y, cw >= 14 ? months_sv[m - 1] : initial);
+        }
         if (p->period.year != last_year) {
             fprintf(f, "<line x1=\"%.2f\" x2=\"%.2f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"#333\"/>"
                        "<text x=\"%.2f\" y=\"%.2f\" font-size=\"8\">%d</text>",
-                    x, x, top, top + h + 4, x + 1, top + h + 11, p->period.year);
+                    x, x, top, year_y - 7, x + 1, year_y, p->period.year);
             last_year = p->period.year;
         }
     }
@@ -638,7 +766,9 @@ static double nice_max(double v)
 static void svg_weekly(FILE *f, const struct eval_target *et, const struct report_options *o)
 {
     const struct target *t = et->target;
-    const double x0 = 34, x1 = 596, y0 = 8, y1 = 92;
+    /* y0 leaves a band above the plot for the target's label: it never
+     * sits on the bars */
+    const double x0 = 34, x1 = 596, y0 = 16, y1 = 100;
     double max = 0, bw, line = -1;
     char v[32];
     size_t i;
@@ -655,11 +785,12 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
         max = line;
     max = nice_max(max);
     bw = (x1 - x0) / (double)et->nweeks;
-    fprintf(f, "<svg viewBox=\"0 0 600 112\" role=\"img\" aria-label=\"per vecka\">");
+    fprintf(f, "<svg viewBox=\"0 0 600 120\" role=\"img\" aria-label=\"per vecka\">");
     fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"" C_GRID "\"/>"
                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>",
             x0, x1, y1, y1, x0, x1, y0, y0);
     fmt_num(max, v, sizeof v);
+    sv_decimal(v);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" text-anchor=\"end\">%s</text>"
                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" text-anchor=\"end\">0</text>",
             x0 - 3, y0 + 3, v, x0 - 3, y1 + 3);
@@ -667,6 +798,7 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
         const struct eval_week *w = &et->weeks[i];
         double x = x0 + bw * (double)i, bh;
         int hidden = report_format_value(o, is_count, w->value, v, sizeof v);
+        sv_decimal(v);
         const char *fill = !w->in_season ? C_OFF : !w->complete ? "url(#hatch-blue)" : C_BAR;
         bh = (y1 - y0) * (hidden ? (o->min_count / 2.0) : w->value) / max;
         if (hidden)
@@ -694,29 +826,40 @@ static void svg_weekly(FILE *f, const struct eval_target *et, const struct repor
     if (line >= 0) {
         double y = y1 - (y1 - y0) * line / max;
         fmt_num(line, v, sizeof v);
-        /* The label sits on a white halo so bars behind it do not hide it. */
+        sv_decimal(v);
+        /* The label is a legend in the band above the plot, right-aligned,
+         * with a sample of the dashed line: bars can never be behind it. */
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.2f\" y2=\"%.2f\" stroke=\"" C_MISS "\" "
                    "stroke-dasharray=\"4,3\" stroke-width=\"1.2\"/>"
-                   "<text x=\"%.1f\" y=\"%.2f\" font-size=\"8\" fill=\"" C_MISS "\" "
-                   "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">"
-                   "mål / target %s</text>",
-                x0, x1, y, y, x0 + 3, y - 3, v);
+                   "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"7\" y2=\"7\" stroke=\"" C_MISS "\" "
+                   "stroke-dasharray=\"4,3\" stroke-width=\"1.2\"/>"
+                   "<text x=\"%.1f\" y=\"10\" font-size=\"8\" fill=\"" C_MISS "\" "
+                   "text-anchor=\"end\">mål / target %s</text>",
+                x0, x1, y, y, x1 - 90, x1 - 72, x1, v);
     }
     fputs("</svg>", f);
 }
 
 static void filter_html(FILE *f, const struct target *t)
 {
-    char season[64], a[CAL_DATE_LEN], b[CAL_DATE_LEN];
+    char season[64], a[CAL_DATE_LEN], b[CAL_DATE_LEN], names[600];
+    char except[TARGET_EXCEPT_MAX * 28];
     fputs("<p class=\"def\">Mäter / Measures: <b>", f);
     metric_html(f, t);
-    fputs("</b> &middot; aktivitet / activity <code>", f);
+    /* the board reads names; the codes stay in the title (hover) */
+    names_activities(t->filter.activity, 1, names, sizeof names);
+    fputs("</b> &middot; aktivitet / activity <span title=\"", f);
     html_text(f, t->activity_text);
-    fputs("</code>", f);
+    fputs("\">", f);
+    html_text(f, names);
+    fputs("</span>", f);
     if (t->zone_text[0]) {
-        fputs(" &middot; zon / zone <code>", f);
+        names_zones(t->filter.zone, 1, names, sizeof names);
+        fputs(" &middot; zon / zone <span title=\"", f);
         html_text(f, t->zone_text);
-        fputs("</code>", f);
+        fputs("\">", f);
+        html_text(f, names);
+        fputs("</span>", f);
     }
     if (t->actor_text[0]) {
         fputs(" &middot; aktör / actor <code>", f);
@@ -736,6 +879,18 @@ static void filter_html(FILE *f, const struct target *t)
     targets_season_text(t->season, season, sizeof season);
     if (season[0])
         fprintf(f, " &middot; säsong / season %s", season);
+    targets_except_text(t, except, sizeof except);
+    if (except[0] && t->nexcept <= 3) {
+        fputs(" &middot; räknas inte / not counted (lov / holidays): ", f);
+        html_text(f, except);
+    } else if (except[0]) {
+        /* a whole school year of holidays would fill the page: the count,
+         * and the dates on hover and in the targets file */
+        fputs(" &middot; <span title=\"", f);
+        html_text(f, except);
+        fprintf(f, "\">%d perioder räknas inte (lov, se målfilen) / %d periods not counted "
+                   "(holidays, see the targets file)</span>", t->nexcept, t->nexcept);
+    }
     cal_format_date(t->valid_from, a);
     cal_format_date(t->valid_to, b);
     fprintf(f, "<br>Mål / Target: <b>");
@@ -754,15 +909,18 @@ static void current_html(FILE *f, const struct eval_target *et, const struct rep
     const struct eval_period *c = &et->periods[et->current];
     char v[32], pr[32];
     report_format_value(o, period_is_count(t), c->value, v, sizeof v);
+    sv_decimal(v);
     if (t->cmp == CMP_REPORT_ONLY) {
         fprintf(f, "%s: %s hittills / so far", c->label, v);
         return;
     }
     if (t->per_zone) {
         fmt_num(c->goal, pr, sizeof pr);
+        sv_decimal(pr);
         fprintf(f, "%s: %s av / of %s zoner klara / zones done ", c->label, v, pr);
     } else {
         fmt_num(c->pro_rata, pr, sizeof pr);
+        sv_decimal(pr);
         fprintf(f, "%s: %s mot / against %s pro rata (%.0f %%) ", c->label, v, pr,
                 100.0 * c->fraction);
     }
@@ -778,11 +936,13 @@ static void current_short_html(FILE *f, const struct eval_target *et,
     const struct eval_period *c = &et->periods[et->current];
     char v[32], pr[32];
     report_format_value(o, period_is_count(t), c->value, v, sizeof v);
+    sv_decimal(v);
     if (t->cmp == CMP_REPORT_ONLY) {
         fprintf(f, "%s: %s", c->label, v);
         return;
     }
     fmt_num(t->per_zone ? c->goal : c->pro_rata, pr, sizeof pr);
+    sv_decimal(pr);
     fprintf(f, "%s: %s%s%s<br><span class=\"%s\">%s</span>", c->label, v,
             t->per_zone ? " av / of " : " / ", pr,
             c->on_pace == EVAL_YES ? "ok" : "behind",
@@ -802,11 +962,14 @@ static void zone_table(FILE *f, const struct eval_target *et, const struct repor
         fprintf(f, "<th class=\"num\">%s</th>", et->periods[j].label);
     fputs("</tr>\n", f);
     for (z = 0; z < first->nzones; z++) {
-        fprintf(f, "<tr><td>%s</td>", record_zone_name(first->zones[z].zone));
+        fputs("<tr><td>", f);
+        html_text(f, names_zone(first->zones[z].zone, 1));
+        fputs("</td>", f);
         for (j = 0; j < et->nperiods; j++) {
             const struct eval_zone *ez = &et->periods[j].zones[z];
             char v[32];
             report_format_value(o, eval_metric_is_count(t), ez->value, v, sizeof v);
+            sv_decimal(v);
             fprintf(f, "<td class=\"num\">%s <span class=\"%s\">%s</span></td>", v,
                     ez->met == EVAL_YES ? "ok" : ez->met == EVAL_NO ? "miss" : "na",
                     ez->met == EVAL_YES ? "&#10003;" : ez->met == EVAL_NO ? "&#10007;" : "&hellip;");
@@ -845,6 +1008,7 @@ static void target_html(FILE *f, const struct eval_target *et, const struct repo
     }
     if (last) {
         report_format_value(o, period_is_count(t), last->value, v, sizeof v);
+        sv_decimal(v);
         fprintf(f, "<div class=\"kpi\"><div class=\"k\">Senaste hela period / Last complete "
                    "period</div><div class=\"v\">%s: %s%s ",
                 last->label, v, t->per_zone ? " zoner / zones" : "");
@@ -953,7 +1117,7 @@ static void write_html(FILE *f, const struct eval_result *r, const struct target
     }
     fprintf(f, "Uppföljning / Follow-up %s &ndash; %s, läget per / as of %s. "
                "Målfil / targets file: <code>", from, to, to);
-    html_text(f, o->targets_path ? o->targets_path : ts->source);
+    html_text(f, file_name(o->targets_path ? o->targets_path : ts->source));
     fputs("</code>.</p>\n", f);
     if (o->public_mode)
         fprintf(f, "<p class=\"notice\">Offentlig version: antal under %d visas som &lt;%d så "
@@ -1056,7 +1220,8 @@ int report_write(FILE *out, const struct eval_result *r, const struct target_set
 {
     switch (o->format) {
     case REPORT_TABLE: write_table(out, r, ts, o); break;
-    case REPORT_CSV: write_csv(out, r, o); break;
+    case REPORT_CSV:
+    case REPORT_CSV_SV: write_csv(out, o->format, r, o); break;
     case REPORT_JSON: write_json(out, r, ts, o); break;
     case REPORT_HTML: write_html(out, r, ts, o); break;
     default: return REPORT_ERR_USAGE;
@@ -1123,32 +1288,45 @@ struct table_rows {
 };
 
 static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE *out,
-                     char *err, size_t errlen)
+                     struct deadline *dl, char *err, size_t errlen)
 {
     int cols = sqlite3_column_count(s), c, step, rc = REPORT_OK;
     size_t row = 0, i;
     char cell[4096];
     struct table_rows tr = {0};
+    struct csv csv = {NULL, ',', 0};
     size_t *width = calloc((size_t)(cols > 0 ? cols : 1), sizeof *width);
 
     if (!width)
         return errbuf_fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
-    if (fmt == REPORT_CSV)
+    if (fmt == REPORT_CSV || fmt == REPORT_CSV_SV) {
+        csv = csv_of(out, fmt);
         for (c = 0; c < cols; c++)
-            csv_field(out, sqlite3_column_name(s, c), c == cols - 1);
+            csv_text(&csv, sqlite3_column_name(s, c), c == cols - 1);
+    }
     if (fmt == REPORT_JSON)
         fputs("[", out);
     for (c = 0; c < cols; c++)
         width[c] = strlen(sqlite3_column_name(s, c));
 
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (fmt == REPORT_CSV) {
+        /* Between rows the virtual machine is not running, so its progress
+         * handler is not called: formatting and writing a row (to a slow
+         * pipe, say) are held to the deadline here. */
+        if (past_deadline(dl))
+            break;
+        if (fmt == REPORT_CSV || fmt == REPORT_CSV_SV) {
             for (c = 0; c < cols; c++) {
-                if (sqlite3_column_type(s, c) == SQLITE_NULL)
+                int type = sqlite3_column_type(s, c);
+                if (type == SQLITE_NULL)
                     cell[0] = 0;
                 else
                     sql_cell_text(s, c, cell, sizeof cell);
-                csv_field(out, cell, c == cols - 1);
+                /* only SQLite's numbers are numbers: a TEXT '-5' is text */
+                if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+                    csv_num(&csv, cell, c == cols - 1);
+                else
+                    csv_text(&csv, cell, c == cols - 1);
             }
         } else if (fmt == REPORT_JSON) {
             fprintf(out, "%s\n  {", row ? "," : "");
@@ -1201,7 +1379,15 @@ static int sql_print(sqlite3 *db, sqlite3_stmt *s, enum report_format fmt, FILE 
         }
         row++;
     }
-    if (rc == REPORT_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    if (rc == REPORT_OK && step == SQLITE_TOOBIG)
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
+                         "the query made a value larger than --sql allows (%d MiB): %s",
+                         REPORT_SQL_LENGTH_MAX >> 20, sqlite3_errmsg(db));
+    else if (rc == REPORT_OK && step == SQLITE_NOMEM)
+        rc = errbuf_fail(err, errlen, REPORT_ERR_SQL,
+                         "the query needs more memory than --sql allows (%lld MiB)",
+                         REPORT_SQL_HEAP_MAX >> 20);
+    else if (rc == REPORT_OK && step != SQLITE_ROW && step != SQLITE_DONE && !dl->hit)
         rc = errbuf_fail(err, errlen, REPORT_ERR_SQL, "the query failed: %s", sqlite3_errmsg(db));
     if (rc == REPORT_OK) {
         if (fmt == REPORT_JSON) {
@@ -1239,10 +1425,13 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     sqlite3_stmt *s = NULL;
     struct deadline dl;
     const char *tail = NULL;
+    sqlite3_int64 heap_before;
     int rc = REPORT_OK;
 
     if (fmt == REPORT_HTML)
-        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+        return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv, csv-sv or json, not html");
+    /* process-wide: restored before returning */
+    heap_before = sqlite3_hard_heap_limit64(REPORT_SQL_HEAP_MAX);
     if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
@@ -1257,6 +1446,9 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
                   db_path, sqlite3_errmsg(db));
         goto out;
     }
+    /* no value above this size: randomblob(900000000) fails at once
+     * instead of running for seconds where the deadline cannot see it */
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, REPORT_SQL_LENGTH_MAX);
     clock_gettime(CLOCK_MONOTONIC, &dl.at);
     dl.at.tv_sec += (time_t)timeout_s;
     dl.at.tv_nsec += (long)((timeout_s - floor(timeout_s)) * 1e9);
@@ -1291,7 +1483,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
                   "--sql runs read-only queries; this statement would change the database");
         goto out;
     }
-    rc = sql_print(db, s, fmt, out, err, errlen);
+    rc = sql_print(db, s, fmt, out, &dl, err, errlen);
     if (dl.hit)
         rc = errbuf_fail(err, errlen, REPORT_ERR_TIMEOUT,
                   "the query was stopped after %g s (--sql-timeout); narrow it, e.g. query "
@@ -1300,6 +1492,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
 out:
     sqlite3_finalize(s);
     sqlite3_close(db);
+    sqlite3_hard_heap_limit64(heap_before);
     if (rc == REPORT_OK && (fflush(out) != 0 || ferror(out)))
         rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot write the query's output: %s",
                   strerror(errno));
@@ -1323,7 +1516,7 @@ static const struct {
     {"--targets", "FILE", "targets file (docs/targets.md); default: the shipped Hammarö file"},
     {"--from", "YYYY-MM-DD", "first day of the range; default: the targets' first valid day"},
     {"--to", "YYYY-MM-DD", "as-of day, inclusive; default: today (Europe/Stockholm)"},
-    {"--format", "FMT", "table (default), csv, json or html"},
+    {"--format", "FMT", "table (default), csv, csv-sv (';' and decimal comma), json or html"},
     {"--out", "FILE", "write there (atomically) instead of standard output"},
     {"--public", NULL, "suppress counts below --min-count, for publication"},
     {"--min-count", "N", "smallest count a public report shows (default 5)"},
@@ -1351,9 +1544,10 @@ void report_usage(FILE *out)
 
 static int parse_format(const char *v, enum report_format *f)
 {
-    static const char *const names[] = {"table", "csv", "json", "html"};
+    /* indexed by enum report_format */
+    static const char *const names[] = {"table", "csv", "json", "html", "csv-sv"};
     int i;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         if (strcmp(v, names[i]) == 0) {
             *f = (enum report_format)i;
             return 0;
@@ -1412,7 +1606,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
         case O_FORMAT:
             if (parse_format(v, &cfg->format) != 0)
                 return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
-                            "--format '%s' is not table, csv, json or html", v);
+                            "--format '%s' is not table, csv, csv-sv, json or html", v);
             break;
         case O_MIN_COUNT: {
             long n;
@@ -1447,7 +1641,7 @@ int report_config_parse(int argc, char **argv, struct report_config *cfg, char *
             return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--sql returns raw rows, which --public cannot make safe to publish");
         if (cfg->format == REPORT_HTML)
-            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv or json, not html");
+            return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv, csv-sv or json, not html");
         if (seen[O_FROM] || seen[O_TO] || seen[O_TARGETS])
             return errbuf_fail(err, errlen, REPORT_ERR_USAGE,
                         "--from, --to and --targets do not apply to --sql (filter in the query)");

@@ -45,11 +45,20 @@ enum report_err {
 };
 const char *report_strerror(int err);
 
-enum report_format { REPORT_TABLE = 0, REPORT_CSV, REPORT_JSON, REPORT_HTML };
+/* REPORT_CSV_SV: the CSV for a spreadsheet in a Swedish locale (';',
+ * decimal comma, UTF-8 BOM; docs/reports.md). */
+enum report_format { REPORT_TABLE = 0, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_CSV_SV };
 
 #define REPORT_MIN_COUNT_DEFAULT 5
 #define REPORT_SQL_TIMEOUT_DEFAULT 10.0   /* seconds */
 #define REPORT_SQL_TABLE_ROWS_MAX 10000   /* table format buffers rows to align them */
+/* --sql bounds besides the deadline. A single function call (randomblob,
+ * zeroblob, replace, group_concat) runs without the progress handler, so
+ * its size is what bounds its time: 16 MiB is ~0.1 s of randomblob, far
+ * above any value in the database (records are 12..17 bytes). The heap
+ * limit bounds what a query may hold in memory at once. */
+#define REPORT_SQL_LENGTH_MAX (16 * 1024 * 1024)
+#define REPORT_SQL_HEAP_MAX (256LL * 1024 * 1024)
 
 struct report_options {
     enum report_format format;

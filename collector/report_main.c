@@ -12,7 +12,7 @@
 int main(int argc, char **argv)
 {
     struct report_config cfg;
-    char err[1024];
+    char err[16384]; /* a targets file's every mistake, one per line (docs/targets.md) */
     int rc;
 
     if (version_requested(argc, argv, "lofte-report"))

@@ -43,7 +43,7 @@
 /* The collector store's identity (keep in step with collector/store.c):
  * PRAGMA application_id 'LOCS' and the schema version it writes. */
 #define STORE_APPLICATION_ID 0x4C4F4353
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2 /* 2 added unverified_records; 1 is read too */
 
 #define KEEP_DAYS_MAX 36500
 
@@ -192,7 +192,7 @@ static int check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
         return say(err, errlen, "cannot read %s: %s", path, sqlite3_errmsg(db));
     if (app != STORE_APPLICATION_ID)
         return say(err, errlen, "%s is not a lofte collector database", path);
-    if (ver != STORE_SCHEMA_VERSION)
+    if (ver != STORE_SCHEMA_VERSION && ver != 1)
         return say(err, errlen, "%s has collector schema version %" PRId64 ", which this "
                    "lofte-retention does not know (it knows version %d): refusing to delete "
                    "anything", path, ver, STORE_SCHEMA_VERSION);
@@ -265,12 +265,27 @@ static int exec_int(sqlite3 *db, const char *sql, int64_t a, int64_t *changes)
     return rc;
 }
 
+static int exec_text(sqlite3 *db, const char *sql, const char *a, int64_t *changes)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK && changes)
+        *changes = sqlite3_changes(db);
+    return rc;
+}
+
 static int run(const struct config *cfg, int32_t today, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     int32_t older_than = today - (int32_t)cfg->keep_days;
     int32_t cut = older_than < cfg->reported_through + 1 ? older_than : cfg->reported_through + 1;
-    int64_t cut_min = cal_day_start_utc_min(cut), n_rx = 0, n_rec = 0;
+    int64_t cut_min = cal_day_start_utc_min(cut), n_rx = 0, n_rec = 0, n_unv = 0;
+    int ok_ver = 0;
     char cut_s[CAL_DATE_LEN], rerr[512];
     struct stat sb;
     int rc = -1;
@@ -308,6 +323,15 @@ static int run(const struct config *cfg, int32_t today, char *err, size_t errlen
             cfg->db_path, sqlite3_errmsg(db));
         goto rollback;
     }
+    /* Rows the collector could not verify (docs/upstream.md §6.1) are kept
+     * as evidence, never counted: they go by their arrival day. */
+    if (pragma_int(db, "PRAGMA user_version", &ok_ver) >= 2 && ok_ver &&
+        exec_text(db, "DELETE FROM unverified_records WHERE received_at < ?1", cut_s,
+                  &n_unv) != SQLITE_OK) {
+        say(err, errlen, "cannot delete old unverified rows from %s: %s; nothing was deleted",
+            cfg->db_path, sqlite3_errmsg(db));
+        goto rollback;
+    }
     if (retention_prune(db, older_than, cfg->reported_through, &n_rec, rerr, sizeof rerr) !=
         ROLLUP_OK) {
         say(err, errlen, "%s: %s; nothing was deleted", cfg->db_path, rerr);
@@ -325,6 +349,8 @@ static int run(const struct config *cfg, int32_t today, char *err, size_t errlen
         }
         printf("deleted %" PRId64 " records and %" PRId64 " receptions dated before %s; "
                "the daily and undated totals are kept\n", n_rec, n_rx, cut_s);
+        if (n_unv)
+            printf("deleted %" PRId64 " unverified rows received before %s\n", n_unv, cut_s);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         say(err, errlen, "cannot write to standard output: %s", strerror(errno));

@@ -14,6 +14,9 @@
  */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "errbuf.h"
 #include "calendar.h"
+#include "clog.h"
 #include "proto_err.h"
 #include "rollup.h"
 #include "store.h"
@@ -30,7 +34,9 @@
 /* 'LOCS': marks a lofte collector store. */
 #define STORE_APPLICATION_ID 0x4C4F4353
 /* Bump, and add a migration in store_schema(), when the schema changes. */
-#define STORE_SCHEMA_VERSION 1
+/* 2: unverified_records. Every CREATE is IF NOT EXISTS, so running the
+ * schema again is the migration from 1. */
+#define STORE_SCHEMA_VERSION 2
 
 static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS gateways(\n"
@@ -44,7 +50,8 @@ static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS records(\n"
     "  -- one row per activity logged on a handheld (docs/protocol.md section 2), exactly once\n"
     "  id INTEGER PRIMARY KEY,\n"
-    "  device INTEGER NOT NULL,         -- the handheld's random pseudonym\n"
+    "  device INTEGER NOT NULL,         -- the handheld's random pseudonym; printf('%08x', device)\n"
+    "                                   -- shows it as logs, views and the key file do\n"
     "  counter INTEGER NOT NULL,        -- the device's record number\n"
     "  activity TEXT NOT NULL,          -- e.g. 'alcohol.screening', 'presence.foot_patrol'\n"
     "  category TEXT NOT NULL,          -- e.g. 'alcohol', 'presence'; 'admin' for heartbeats and voids\n"
@@ -102,6 +109,19 @@ static const char store_schema_sql[] =
     "  wire BLOB NOT NULL,\n"
     "  received_at TEXT NOT NULL,\n"
     "  UNIQUE(device, counter)\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS unverified_records(\n"
+    "  -- rows a gateway sent whose device tag this collector could not verify with its\n"
+    "  -- device keys (docs/upstream.md section 6): kept as evidence, never counted, and\n"
+    "  -- never in the way of the genuine record of the same (device, counter)\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
+    "  device INTEGER NOT NULL,\n"
+    "  counter INTEGER NOT NULL,\n"
+    "  reason TEXT NOT NULL,            -- no_frame, frame_mismatch, bad_tag, record_mismatch\n"
+    "  wire BLOB NOT NULL,              -- the record bytes the gateway claimed\n"
+    "  frame BLOB,                      -- the sealed radio frame it sent with them, if any\n"
+    "  received_at TEXT NOT NULL\n"
     ");\n";
 
 /* Views for analysts (docs/reports.md "Views"): the questions asked most,
@@ -110,9 +130,11 @@ static const char store_schema_sql[] =
  * `lofte-report --sql` keep the session read-only. When a view changes,
  * change docs/reports.md with it. */
 static const char store_views[] =
-    "CREATE VIEW IF NOT EXISTS activity_records AS\n"
-    "  -- every activity that counts: no heartbeats or voids, nothing voided, dated\n"
-    "  SELECT device, counter, activity, category, result, action, guardian_contacted,\n"
+    "DROP VIEW IF EXISTS activity_records;\n" /* until schema 2 its device was an integer */
+    "CREATE VIEW activity_records AS\n"
+    "  -- every activity that counts: no heartbeats or voids, nothing voided, dated;\n"
+    "  -- device as 8 hex digits, as in every view, log and status file\n"
+    "  SELECT printf('%08x', device) AS device, counter, activity, category, result, action, guardian_contacted,\n"
     "         concern_report, vehicle_measure, licence_seized, seizure, start_utc,\n"
     "         quantity, duration_min, zone, actor, cell, operation\n"
     "  FROM records WHERE category <> 'admin' AND voided_by IS NULL AND clock_unset = 0;\n"
@@ -155,6 +177,7 @@ enum {
     ST_VOID_TARGET,
     ST_RX_INSERT,
     ST_REJECT,
+    ST_UNVERIFIED,
     ST_COUNT
 };
 
@@ -206,6 +229,9 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_REJECT] =
         "INSERT INTO rejected_records(gateway, device, counter, reason, wire, received_at)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device, counter) DO NOTHING",
+    [ST_UNVERIFIED] =
+        "INSERT INTO unverified_records(gateway, device, counter, reason, wire, frame,"
+        " received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 struct store {
@@ -235,6 +261,7 @@ const char *store_outcome_name(int outcome)
     case STORE_DUPLICATE: return "duplicate";
     case STORE_CONFLICT: return "conflict";
     case STORE_QUARANTINED: return "quarantined";
+    case STORE_UNVERIFIED: return "unverified";
     default: return "unknown";
     }
 }
@@ -320,6 +347,26 @@ int store_open(struct store **out, const char *path, const struct store_options 
         errbuf_say(err, errlen, "collector database %s: out of memory", path);
         return STORE_ERR_OPEN;
     }
+    /* The database holds every record with zone, cell and time: owner and
+     * group (the analysts) only. SQLite gives -wal and -shm the mode of the
+     * database file, so creating it here, 0640, is enough; the umask may
+     * take more away, never add. O_NOFOLLOW: not through a planted link. */
+    {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+        struct stat sb;
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno != EEXIST) {
+            errbuf_say(err, errlen, "cannot create collector database %s: %s", path,
+                       strerror(errno));
+            store_close(st);
+            return STORE_ERR_OPEN;
+        } else if (stat(path, &sb) == 0 && (sb.st_mode & 0007)) {
+            clog_msg(CLOG_WARN, "store: collector database %s is readable by others (mode "
+                     "%04o); chmod o-rwx it and its -wal and -shm", path,
+                     (unsigned)(sb.st_mode & 07777));
+        }
+    }
     rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         errbuf_say(err, errlen, "cannot open collector database %s: %s", path,
@@ -328,6 +375,13 @@ int store_open(struct store **out, const char *path, const struct store_options 
         return STORE_ERR_OPEN;
     }
     sqlite3_extended_result_codes(st->db, 1);
+    /* Keep -wal and -shm when the last connection closes: a reader that
+     * may not write the directory (the analysts' `sqlite3 -readonly`)
+     * cannot create them, and SQLite needs both to read a WAL database. */
+    {
+        int persist = 1;
+        sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
     /* analysts' read transactions may briefly hold locks during a checkpoint */
     sqlite3_busy_timeout(st->db, 5000);
     /* WAL: analysts read while the intake writes. FULL: a COMMIT is on disk
@@ -675,8 +729,32 @@ static int store_reject(struct store *st, int64_t gateway_id, const struct spool
     return store_step(st, q, err, errlen, "cannot keep an undecodable record");
 }
 
+static int store_unverified(struct store *st, int64_t gateway_id, const struct spool_row *row,
+                            const char *reason, const char *now, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = st->st[ST_UNVERIFIED];
+    sqlite3_bind_int64(q, 1, gateway_id);
+    sqlite3_bind_int64(q, 2, row->device);
+    sqlite3_bind_int64(q, 3, row->counter);
+    sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 5, row->record, row->record_len, SQLITE_STATIC);
+    if (row->frame_len)
+        sqlite3_bind_blob(q, 6, row->frame, row->frame_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 6);
+    sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+    return store_step(st, q, err, errlen, "cannot keep an unverified record");
+}
+
 int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
                     int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen)
+{
+    return store_put_checked(st, gateway_id, rows, NULL, n, received_ms, outcomes, err, errlen);
+}
+
+int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_row *rows,
+                      const char *const *unverified, size_t n, int64_t received_ms,
+                      enum store_outcome *outcomes, char *err, size_t errlen)
 {
     sqlite3_stmt *q;
     char now[32];
@@ -697,7 +775,11 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
         struct record r;
         int inserted = 0, same = 1, pruned = 0, dec;
         dec = record_decode(row->record, row->record_len, &r);
-        if (dec != PROTO_OK) {
+        if (unverified && unverified[i]) {
+            /* not in records: it must not take the genuine record's place */
+            outcomes[i] = STORE_UNVERIFIED;
+            rc = store_unverified(st, gateway_id, row, unverified[i], now, err, errlen);
+        } else if (dec != PROTO_OK) {
             outcomes[i] = STORE_QUARANTINED;
             rc = store_reject(st, gateway_id, row, dec, now, err, errlen);
         } else if ((rc = store_pruned(st, row, &r, &pruned, err, errlen)) == STORE_OK &&

@@ -22,8 +22,10 @@
  *
  * Typical sizes: tens of thousands of records a year for one municipality,
  * a few million nationally (DOMAIN.md §6); batches of up to 256 rows.
- * Later issues add targets, rollups and views on top of these tables; this
- * API stays about intake. Only store.c includes sqlite3.h.
+ * Rollups (rollup.h) are kept in step here, in the same transaction; targets,
+ * views and reports are built on these tables (docs/reports.md). This API
+ * stays about intake, so that another backend can stand behind it. Only
+ * store.c includes sqlite3.h.
  */
 #ifndef LOFTE_STORE_H
 #define LOFTE_STORE_H
@@ -37,7 +39,8 @@ enum store_outcome {
     STORE_INSERTED = 1,     /* new record */
     STORE_DUPLICATE = 2,    /* same (device, counter), same bytes: already stored */
     STORE_CONFLICT = 3,     /* same (device, counter), DIFFERENT bytes: first kept, logged */
-    STORE_QUARANTINED = 4   /* record bytes do not decode: kept in rejected_records */
+    STORE_QUARANTINED = 4,  /* record bytes do not decode: kept in rejected_records */
+    STORE_UNVERIFIED = 5    /* device tag not verified: kept in unverified_records only */
 };
 
 enum store_err {
@@ -75,6 +78,13 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
                     int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen);
 /* Commit the batch, synchronous=FULL. Only after STORE_OK may it be acked.
  * On failure the batch is rolled back. */
+/* store_put_batch, where unverified (NULL: none) names, per row, why the
+ * collector could not verify its device tag (verify.h): such a row goes to
+ * unverified_records, never to records or receptions, so it can neither
+ * be counted nor pre-empt the genuine (device, counter). */
+int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_row *rows,
+                      const char *const *unverified, size_t n, int64_t received_ms,
+                      enum store_outcome *outcomes, char *err, size_t errlen);
 int store_commit(struct store *st, char *err, size_t errlen);
 void store_rollback(struct store *st);
 

@@ -9,6 +9,13 @@
  * Errors therefore always point at the line that holds the offending value,
  * or at the [id] line when a required key is absent.
  *
+ * Every error of the file is reported in one pass (as the gateway's INI
+ * check does): a mistake is noted and parsing goes on, a block with a bad
+ * value is still checked key by key (checks that depend on a bad key are
+ * skipped, so one mistake gives one message), and at the end the messages
+ * are written sorted by line, the first mistake in the file first; the
+ * return code is that first one's.
+ *
  * One table (target_keys) lists every key of a block, whether it is
  * required, and its help text; the parser, the "unknown key" message and
  * docs/targets.md follow it. When you add a key: add it to the table, to
@@ -213,7 +220,32 @@ int target_judge(const struct target *t, double v)
 
 int target_in_season(const struct target *t, int32_t day)
 {
+    int i;
+    for (i = 0; i < t->nexcept; i++)
+        if (day >= t->except_from[i] && day <= t->except_to[i])
+            return 0;
     return (t->season >> (cal_date_from_day(day).month - 1)) & 1u;
+}
+
+void targets_except_text(const struct target *t, char *buf, size_t n)
+{
+    size_t used = 0;
+    int i;
+    if (n == 0)
+        return;
+    buf[0] = 0;
+    for (i = 0; i < t->nexcept; i++) {
+        char a[CAL_DATE_LEN], b[CAL_DATE_LEN];
+        int w;
+        cal_format_date(t->except_from[i], a);
+        cal_format_date(t->except_to[i], b);
+        w = snprintf(buf + used, n - used, "%s%s .. %s", i ? ", " : "", a, b);
+        if (w < 0 || (size_t)w >= n - used) {
+            buf[used] = 0; /* whole windows only */
+            return;
+        }
+        used += (size_t)w;
+    }
 }
 
 static const char *const month_abbr[12] = {
@@ -257,7 +289,7 @@ void targets_season_text(uint16_t season, char *buf, size_t n)
 enum key_id {
     K_ITEM, K_LABEL, K_LABEL_SV, K_NOTE, K_ACTIVITY, K_RESULT, K_ACTION, K_ZONE,
     K_ACTOR, K_METRIC, K_UNIT, K_PERIOD, K_TARGET, K_VALID, K_SEASON, K_PER,
-    K_COUNT
+    K_EXCEPT, K_COUNT
 };
 
 static const struct {
@@ -267,7 +299,7 @@ static const struct {
     {"item", 1}, {"label", 1}, {"label_sv", 0}, {"note", 0}, {"activity", 1},
     {"result", 0}, {"action", 0}, {"zone", 0}, {"actor", 0}, {"metric", 1},
     {"unit", 0}, {"period", 1}, {"target", 1}, {"valid", 0}, {"season", 0},
-    {"per", 0},
+    {"per", 0}, {"except", 0},
 };
 
 /* Keys allowed before the first block. */
@@ -278,7 +310,16 @@ struct raw_block {
     char id[TARGET_ID_MAX];
     int line;                      /* of the [id] line, 0 = no block open */
     int key_line[K_COUNT];         /* 0 = key absent */
+    int empty_line[K_COUNT];       /* "key =" without a value: said on that line */
     char value[K_COUNT][TARGETS_LINE_MAX];
+};
+
+/* One noted mistake; at most TARGETS_ERRORS_MAX are kept (and counted on). */
+struct parse_error {
+    int line;            /* 0: about the whole file */
+    int code;
+    size_t seq;          /* noting order, to keep it among one line's errors */
+    char msg[600];
 };
 
 struct parser {
@@ -286,24 +327,74 @@ struct parser {
     struct target_set *ts;
     size_t cap;
     int header_line[H_COUNT];
-    char *err;
-    size_t errlen;
+    int header_valid_bad;       /* the header's 'valid' was wrong (said there) */
+    struct parse_error *errs;   /* TARGETS_ERRORS_MAX slots */
+    size_t nerr;                /* noted, may exceed the slots */
 };
 
+/* Note a mistake and return its code; parsing goes on. */
 static int fail(struct parser *p, int line, int code, const char *fmt, ...)
 {
     va_list ap;
-    int w;
-    if (!p->err || p->errlen == 0)
+    struct parse_error *e;
+    if (p->nerr++ >= TARGETS_ERRORS_MAX || !p->errs)
         return code;
-    w = line > 0 ? snprintf(p->err, p->errlen, "%s:%d: ", p->name, line)
-                 : snprintf(p->err, p->errlen, "%s: ", p->name);
-    if (w > 0 && (size_t)w < p->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(p->err + w, p->errlen - (size_t)w, fmt, ap);
-        va_end(ap);
-    }
+    e = &p->errs[p->nerr - 1];
+    e->line = line;
+    e->code = code;
+    e->seq = p->nerr - 1;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
     return code;
+}
+
+static int error_by_line(const void *a, const void *b)
+{
+    const struct parse_error *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq; /* qsort is not stable */
+}
+
+/* Sort the noted mistakes by line, write them one per line into err, and
+ * return the first one's code (TARGETS_OK when there were none). */
+static int report_errors(struct parser *p, char *err, size_t errlen)
+{
+    size_t i, kept = p->nerr < TARGETS_ERRORS_MAX ? p->nerr : TARGETS_ERRORS_MAX, used = 0;
+    struct parse_error *sorted;
+    if (p->nerr == 0)
+        return TARGETS_OK;
+    if (!p->errs) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", p->name);
+        return TARGETS_ERR_NOMEM;
+    }
+    sorted = p->errs;
+    qsort(sorted, kept, sizeof *sorted, error_by_line);
+    for (i = 0; err && errlen && i < kept; i++) {
+        char one[700];
+        int w = sorted[i].line > 0
+                    ? snprintf(one, sizeof one, "%s:%d: %s", p->name, sorted[i].line, sorted[i].msg)
+                    : snprintf(one, sizeof one, "%s: %s", p->name, sorted[i].msg);
+        size_t need = (size_t)(w > 0 ? w : 0) + (i ? 1 : 0);
+        if (used + need + 1 > errlen) {
+            if (i == 0) { /* the first always goes in, cut if it must */
+                snprintf(err, errlen, "%s", one);
+                used = strlen(err);
+            }
+            break;
+        }
+        snprintf(err + used, errlen - used, "%s%s", i ? "\n" : "", one);
+        used += need;
+    }
+    if (err && errlen && i < p->nerr) {
+        char more[64];
+        snprintf(more, sizeof more, "\n(and %zu more)", p->nerr - i);
+        if (used + strlen(more) + 1 <= errlen)
+            snprintf(err + used, errlen - used, "%s", more);
+    }
+    return sorted[0].code;
 }
 
 static char *trim(char *s)
@@ -573,6 +664,20 @@ static int add_months(const char *item, void *vctx, char *why, size_t n)
     return 0;
 }
 
+/* One 'except' window "FROM .. TO"; ctx is the target. */
+static int add_except(const char *item, void *vctx, char *why, size_t n)
+{
+    struct target *t = vctx;
+    if (t->nexcept == TARGET_EXCEPT_MAX) {
+        snprintf(why, n, "more than %d 'except' windows", TARGET_EXCEPT_MAX);
+        return -1;
+    }
+    if (parse_window(item, &t->except_from[t->nexcept], &t->except_to[t->nexcept], why, n) != 0)
+        return -1;
+    t->nexcept++;
+    return 0;
+}
+
 static int parse_target_rule(const char *v, enum target_cmp *cmp, double *value, char *why, size_t n)
 {
     static const struct { const char *op; enum target_cmp cmp; } ops[] = {
@@ -629,19 +734,22 @@ static const struct dim dim_zone = {"zone", ZONE_COUNT, zone_at, identity, NULL}
 static const struct dim dim_actor = {"actor", ACTOR_COUNT, actor_at, identity, NULL};
 static const struct dim dim_action = {"action", ACTION_COUNT, action_at, identity, NULL};
 
-/* Turn a finished raw block into a target; check every combination. */
+/* Turn a finished raw block into a target; check every combination. Every
+ * mistake of the block is noted (fail); a check that depends on a key
+ * already found wrong is skipped. Adds the target only if all is well. */
 static int target_check(struct parser *p, struct raw_block *b)
 {
     struct target *t;
     char why[900];
-    int k, i;
+    int k, i, bad = 0, activity_ok = 1, zone_ok = 1, metric_ok = 1, period_ok = 1;
+    int valid_ok = 1, rule_ok = 1;
     const char *v;
     struct dim dim_result = {"result", 0, result_at, identity, NULL};
 
     for (k = 0; k < K_COUNT; k++)
-        if (target_keys[k].required && !b->key_line[k])
-            return fail(p, b->line, TARGETS_ERR_MISSING, "target '%s' has no '%s' line (required)",
-                        b->id, target_keys[k].name);
+        if (target_keys[k].required && !b->key_line[k] && !b->empty_line[k])
+            bad = fail(p, b->line, TARGETS_ERR_MISSING, "target '%s' has no '%s' line (required)",
+                       b->id, target_keys[k].name);
     if (grow(p) != 0)
         return fail(p, b->line, TARGETS_ERR_NOMEM, "out of memory");
     t = &p->ts->targets[p->ts->count];
@@ -649,13 +757,13 @@ static int target_check(struct parser *p, struct raw_block *b)
     snprintf(t->id, sizeof t->id, "%s", b->id);
     t->line = b->line;
 
-#define VALUE_FAIL(key) fail(p, b->key_line[key], TARGETS_ERR_VALUE, "%s", why)
+#define VALUE_FAIL(key) (bad = fail(p, b->key_line[key], TARGETS_ERR_VALUE, "%s", why))
 #define TEXT(field, key)                                                              \
     do {                                                                              \
         if (b->key_line[key] && strlen(b->value[key]) >= sizeof t->field)             \
-            return fail(p, b->key_line[key], TARGETS_ERR_VALUE,                       \
-                        "'%s' is longer than %zu characters", target_keys[key].name,  \
-                        sizeof t->field - 1);                                         \
+            bad = fail(p, b->key_line[key], TARGETS_ERR_VALUE,                        \
+                       "'%s' is longer than %zu characters", target_keys[key].name,   \
+                       sizeof t->field - 1);                                          \
         snprintf(t->field, sizeof t->field, "%s", b->value[key]);                     \
     } while (0)
 
@@ -668,122 +776,157 @@ static int target_check(struct parser *p, struct raw_block *b)
     TEXT(zone_text, K_ZONE);
     TEXT(actor_text, K_ACTOR);
 
-    if (each_item(b->value[K_ITEM], add_item, &t->items, why, sizeof why) != 0)
-        return VALUE_FAIL(K_ITEM);
-    if (parse_mask(&dim_activity, b->value[K_ACTIVITY], t->filter.activity,
-                   sizeof t->filter.activity, why, sizeof why) != 0)
-        return VALUE_FAIL(K_ACTIVITY);
+    if (b->key_line[K_ITEM] && each_item(b->value[K_ITEM], add_item, &t->items, why, sizeof why) != 0)
+        VALUE_FAIL(K_ITEM);
+    if (!b->key_line[K_ACTIVITY]) {
+        activity_ok = 0;
+    } else if (parse_mask(&dim_activity, b->value[K_ACTIVITY], t->filter.activity,
+                          sizeof t->filter.activity, why, sizeof why) != 0) {
+        VALUE_FAIL(K_ACTIVITY);
+        activity_ok = 0;
+    }
     if (b->key_line[K_ZONE] &&
-        parse_mask32(&dim_zone, b->value[K_ZONE], &t->filter.zone, why, sizeof why) != 0)
-        return VALUE_FAIL(K_ZONE);
+        parse_mask32(&dim_zone, b->value[K_ZONE], &t->filter.zone, why, sizeof why) != 0) {
+        VALUE_FAIL(K_ZONE);
+        zone_ok = 0;
+    }
     if (b->key_line[K_ACTOR] &&
         parse_mask32(&dim_actor, b->value[K_ACTOR], &t->filter.actor, why, sizeof why) != 0)
-        return VALUE_FAIL(K_ACTOR);
+        VALUE_FAIL(K_ACTOR);
     if (b->key_line[K_ACTION] &&
         parse_mask32(&dim_action, b->value[K_ACTION], &t->filter.action, why, sizeof why) != 0)
-        return VALUE_FAIL(K_ACTION);
+        VALUE_FAIL(K_ACTION);
     if (b->key_line[K_RESULT]) {
         size_t a;
         const struct record_activity_info *info;
         dim_result.count = targets_result_count();
-        if (parse_mask32(&dim_result, b->value[K_RESULT], &t->filter.result, why, sizeof why) != 0)
-            return VALUE_FAIL(K_RESULT);
-        /* Each named result must exist for at least one selected activity,
-         * or the target would silently count nothing ("completed" for
-         * alcohol.screening is a mistake, not a filter). */
-        for (i = 0; i < 32; i++) {
-            int found = 0;
-            if (!((t->filter.result >> i) & 1u))
-                continue;
-            for (a = 0; (info = record_activity_at(a)) != NULL && !found; a++) {
-                int r;
-                if (!target_filter_has_activity(&t->filter, info->code))
+        if (parse_mask32(&dim_result, b->value[K_RESULT], &t->filter.result, why, sizeof why) != 0) {
+            VALUE_FAIL(K_RESULT);
+        } else if (activity_ok) {
+            /* Each named result must exist for at least one selected
+             * activity, or the target would silently count nothing
+             * ("completed" for alcohol.screening is a mistake, not a filter). */
+            for (i = 0; i < 32; i++) {
+                int found = 0;
+                if (!((t->filter.result >> i) & 1u))
                     continue;
-                for (r = 0; r < info->result_count; r++)
-                    if (strcmp(record_result_name(info->code, (uint8_t)r),
-                               targets_result_name(i)) == 0)
-                        found = 1;
+                for (a = 0; (info = record_activity_at(a)) != NULL && !found; a++) {
+                    int r;
+                    if (!target_filter_has_activity(&t->filter, info->code))
+                        continue;
+                    for (r = 0; r < info->result_count; r++)
+                        if (strcmp(record_result_name(info->code, (uint8_t)r),
+                                   targets_result_name(i)) == 0)
+                            found = 1;
+                }
+                if (!found) {
+                    bad = fail(p, b->key_line[K_RESULT], TARGETS_ERR_VALUE,
+                               "result '%s' does not exist for any activity of this target (%s)",
+                               targets_result_name(i), b->value[K_ACTIVITY]);
+                    break;
+                }
             }
-            if (!found)
-                return fail(p, b->key_line[K_RESULT], TARGETS_ERR_VALUE,
-                            "result '%s' does not exist for any activity of this target (%s)",
-                            targets_result_name(i), b->value[K_ACTIVITY]);
         }
     }
 
     v = b->value[K_METRIC];
     for (i = 0; i < METRIC_COUNT_OF_KINDS && strcmp(v, metric_names[i]) != 0; i++)
         ;
-    if (i == METRIC_COUNT_OF_KINDS)
-        return fail(p, b->key_line[K_METRIC], TARGETS_ERR_VALUE,
-                    "metric '%s' is unknown; use count, quantity, duration, active_periods "
-                    "or active_days", v);
-    t->metric = (enum target_metric)i;
-
-    if (cal_kind_from_name(b->value[K_PERIOD], &t->period) != CAL_OK)
-        return fail(p, b->key_line[K_PERIOD], TARGETS_ERR_VALUE,
-                    "period '%s' is unknown; use iso_week, month, tertial, quarter, "
-                    "half_year, year or promise", b->value[K_PERIOD]);
-    t->unit = t->period;
-    if (b->key_line[K_UNIT]) {
-        if (t->metric != METRIC_ACTIVE_PERIODS)
-            return fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
-                        "'unit' only applies to metric active_periods (this target's "
-                        "metric is %s)", metric_names[t->metric]);
-        if (cal_kind_from_name(b->value[K_UNIT], &t->unit) != CAL_OK || t->unit == CAL_PROMISE)
-            return fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
-                        "unit '%s' is unknown; use iso_week, month, tertial, quarter, "
-                        "half_year or year", b->value[K_UNIT]);
-        if (t->unit > t->period)
-            return fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
-                        "unit '%s' is longer than the period '%s'; active_periods counts "
-                        "the units inside one period", b->value[K_UNIT], b->value[K_PERIOD]);
+    if (!b->key_line[K_METRIC]) {
+        metric_ok = 0;
+    } else if (i == METRIC_COUNT_OF_KINDS) {
+        bad = fail(p, b->key_line[K_METRIC], TARGETS_ERR_VALUE,
+                   "metric '%s' is unknown; use count, quantity, duration, active_periods "
+                   "or active_days", v);
+        metric_ok = 0;
+    } else {
+        t->metric = (enum target_metric)i;
     }
 
-    if (parse_target_rule(b->value[K_TARGET], &t->cmp, &t->value, why, sizeof why) != 0)
-        return VALUE_FAIL(K_TARGET);
+    if (!b->key_line[K_PERIOD]) {
+        period_ok = 0;
+    } else if (cal_kind_from_name(b->value[K_PERIOD], &t->period) != CAL_OK) {
+        bad = fail(p, b->key_line[K_PERIOD], TARGETS_ERR_VALUE,
+                   "period '%s' is unknown; use iso_week, month, tertial, quarter, "
+                   "half_year, year or promise", b->value[K_PERIOD]);
+        period_ok = 0;
+    }
+    t->unit = t->period;
+    if (b->key_line[K_UNIT] && metric_ok) {
+        if (t->metric != METRIC_ACTIVE_PERIODS)
+            bad = fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
+                       "'unit' only applies to metric active_periods (this target's "
+                       "metric is %s)", metric_names[t->metric]);
+        else if (cal_kind_from_name(b->value[K_UNIT], &t->unit) != CAL_OK ||
+                 t->unit == CAL_PROMISE)
+            bad = fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
+                       "unit '%s' is unknown; use iso_week, month, tertial, quarter, "
+                       "half_year or year", b->value[K_UNIT]);
+        else if (period_ok && t->unit > t->period)
+            bad = fail(p, b->key_line[K_UNIT], TARGETS_ERR_VALUE,
+                       "unit '%s' is longer than the period '%s'; active_periods counts "
+                       "the units inside one period", b->value[K_UNIT], b->value[K_PERIOD]);
+    }
+
+    if (!b->key_line[K_TARGET]) {
+        rule_ok = 0;
+    } else if (parse_target_rule(b->value[K_TARGET], &t->cmp, &t->value, why, sizeof why) != 0) {
+        VALUE_FAIL(K_TARGET);
+        rule_ok = 0;
+    }
 
     t->valid_from = p->ts->valid_from;
     t->valid_to = p->ts->valid_to;
     if (b->key_line[K_VALID]) {
-        if (parse_window(b->value[K_VALID], &t->valid_from, &t->valid_to, why, sizeof why) != 0)
-            return VALUE_FAIL(K_VALID);
+        if (parse_window(b->value[K_VALID], &t->valid_from, &t->valid_to, why, sizeof why) != 0) {
+            VALUE_FAIL(K_VALID);
+            valid_ok = 0;
+        }
     } else if (!p->header_line[H_VALID]) {
-        return fail(p, b->line, TARGETS_ERR_MISSING,
-                    "target '%s' has no 'valid' line and the file has no 'valid' "
-                    "header before its first [block]", b->id);
+        bad = fail(p, b->line, TARGETS_ERR_MISSING,
+                   "target '%s' has no 'valid' line and the file has no 'valid' "
+                   "header before its first [block]", b->id);
+        valid_ok = 0;
+    } else if (p->header_valid_bad) {
+        valid_ok = 0; /* the header's window was wrong: said there */
     }
 
     t->season = TARGET_SEASON_ALL;
     if (b->key_line[K_SEASON]) {
         t->season = 0;
         if (each_item(b->value[K_SEASON], add_months, &t->season, why, sizeof why) != 0)
-            return VALUE_FAIL(K_SEASON);
+            VALUE_FAIL(K_SEASON);
     }
+
+    if (b->key_line[K_EXCEPT] &&
+        each_item(b->value[K_EXCEPT], add_except, t, why, sizeof why) != 0)
+        VALUE_FAIL(K_EXCEPT);
 
     if (b->key_line[K_PER]) {
         if (strcmp(b->value[K_PER], "zone") != 0)
-            return fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
-                        "per '%s' is unknown; the only grouping is 'per = zone'", b->value[K_PER]);
-        if (!t->filter.zone)
-            return fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
-                        "'per = zone' needs a 'zone' line naming the zones that must each "
-                        "meet the target (e.g. zone = school_*)");
-        if (t->cmp == CMP_REPORT_ONLY)
-            return fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
-                        "'per = zone' judges each zone, so it needs a rule, not 'report only'");
+            bad = fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
+                       "per '%s' is unknown; the only grouping is 'per = zone'", b->value[K_PER]);
+        else if (zone_ok && !t->filter.zone)
+            bad = fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
+                       "'per = zone' needs a 'zone' line naming the zones that must each "
+                       "meet the target (e.g. zone = school_*)");
+        else if (rule_ok && t->cmp == CMP_REPORT_ONLY)
+            bad = fail(p, b->key_line[K_PER], TARGETS_ERR_VALUE,
+                       "'per = zone' judges each zone, so it needs a rule, not 'report only'");
         t->per_zone = 1;
     }
 
     /* At least one whole period must fit, or the target could never be
      * judged: a yearly target valid for six months is a mistake. */
-    if (cal_periods_elapsed(t->period, t->valid_from, t->valid_to, t->valid_to) == 0)
-        return fail(p, b->key_line[K_VALID] ? b->key_line[K_VALID] : b->key_line[K_PERIOD],
-                    TARGETS_ERR_VALUE,
-                    "no whole %s fits in the validity window of target '%s'",
-                    cal_kind_name(t->period), b->id);
+    if (period_ok && valid_ok &&
+        cal_periods_elapsed(t->period, t->valid_from, t->valid_to, t->valid_to) == 0)
+        bad = fail(p, b->key_line[K_VALID] ? b->key_line[K_VALID] : b->key_line[K_PERIOD],
+                   TARGETS_ERR_VALUE, "no whole %s fits in the validity window of target '%s'",
+                   cal_kind_name(t->period), b->id);
 #undef VALUE_FAIL
 #undef TEXT
+    if (bad)
+        return bad;
     p->ts->count++;
     return TARGETS_OK;
 }
@@ -803,8 +946,10 @@ static int header_line(struct parser *p, int line, const char *key, const char *
                     key, p->header_line[h]);
     p->header_line[h] = line;
     if (h == H_VALID) {
-        if (parse_window(value, &p->ts->valid_from, &p->ts->valid_to, why, sizeof why) != 0)
+        if (parse_window(value, &p->ts->valid_from, &p->ts->valid_to, why, sizeof why) != 0) {
+            p->header_valid_bad = 1;
             return fail(p, line, TARGETS_ERR_VALUE, "%s", why);
+        }
     } else {
         char *dst = h == H_PROMISE ? p->ts->promise : p->ts->promise_sv;
         if (strlen(value) >= TARGET_TEXT_MAX)
@@ -822,23 +967,28 @@ int targets_parse(const char *text, size_t len, const char *name, struct target_
     struct raw_block *b;
     char line[TARGETS_LINE_MAX + 2];
     size_t pos = 0;
-    int lineno = 0, rc = TARGETS_OK;
+    int lineno = 0, rc, skip_block = 0;
 
     memset(ts, 0, sizeof *ts);
     memset(&p, 0, sizeof p);
     p.name = name ? name : "(targets)";
     p.ts = ts;
-    p.err = err;
-    p.errlen = errlen;
     if (err && errlen)
         err[0] = 0;
     snprintf(ts->source, sizeof ts->source, "%s", p.name);
     /* The block holds 16 line buffers: too large for a comfortable stack. */
     b = calloc(1, sizeof *b);
-    if (!b)
-        return fail(&p, 0, TARGETS_ERR_NOMEM, "out of memory");
+    p.errs = calloc(TARGETS_ERRORS_MAX, sizeof *p.errs);
+    if (!b || !p.errs) {
+        free(b);
+        free(p.errs);
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", p.name);
+        return TARGETS_ERR_NOMEM;
+    }
 
-    while (pos < len && rc == TARGETS_OK) {
+    /* A mistake is noted and the line skipped: every mistake in one pass. */
+    while (pos < len) {
         size_t end = pos, l;
         char *s, *eq, *key, *value;
         while (end < len && text[end] != '\n')
@@ -846,89 +996,101 @@ int targets_parse(const char *text, size_t len, const char *name, struct target_
         l = end - pos;
         lineno++;
         if (l > TARGETS_LINE_MAX) {
-            rc = fail(&p, lineno, TARGETS_ERR_SYNTAX, "line longer than %d characters",
-                      TARGETS_LINE_MAX);
-            break;
+            fail(&p, lineno, TARGETS_ERR_SYNTAX, "line longer than %d characters",
+                 TARGETS_LINE_MAX);
+            pos = end + 1;
+            continue;
         }
         memcpy(line, text + pos, l);
         line[l] = 0;
         pos = end + 1;
         if (memchr(line, 0, l)) {
-            rc = fail(&p, lineno, TARGETS_ERR_SYNTAX, "NUL byte in a text file");
-            break;
+            fail(&p, lineno, TARGETS_ERR_SYNTAX, "NUL byte in a text file");
+            continue;
         }
         s = trim(line);
         if (*s == 0 || *s == '#' || *s == ';')
             continue;
         if (*s == '[') {
             char *close = strchr(s, ']');
+            /* the block before ends here, whatever this line is */
+            if (b->line && !skip_block)
+                target_check(&p, b);
+            memset(b, 0, sizeof *b);
+            b->line = lineno;
+            skip_block = 0;
             if (!close || close[1] != 0) {
-                rc = fail(&p, lineno, TARGETS_ERR_SYNTAX,
-                          "a block header is [target-id], alone on its line");
-                break;
+                fail(&p, lineno, TARGETS_ERR_SYNTAX,
+                     "a block header is [target-id], alone on its line");
+                skip_block = 1; /* its keys are still read, for their own mistakes */
+                continue;
             }
             *close = 0;
             key = trim(s + 1);
             if (!valid_id(key)) {
-                rc = fail(&p, lineno, TARGETS_ERR_SYNTAX,
-                          "target id '%s' must be 1..%d characters of a-z 0-9 _ -",
-                          key, TARGET_ID_MAX - 1);
-                break;
+                fail(&p, lineno, TARGETS_ERR_SYNTAX,
+                     "target id '%s' must be 1..%d characters of a-z 0-9 _ -", key,
+                     TARGET_ID_MAX - 1);
+                skip_block = 1;
+                continue;
             }
-            if (b->line && (rc = target_check(&p, b)) != TARGETS_OK)
-                break;
             if (targets_find(ts, key)) {
-                rc = fail(&p, lineno, TARGETS_ERR_SYNTAX, "target id '%s' is used twice "
-                          "(first on line %d)", key, targets_find(ts, key)->line);
-                break;
+                fail(&p, lineno, TARGETS_ERR_SYNTAX, "target id '%s' is used twice "
+                     "(first on line %d)", key, targets_find(ts, key)->line);
+                skip_block = 1;
             }
-            memset(b, 0, sizeof *b);
             snprintf(b->id, sizeof b->id, "%s", key);
-            b->line = lineno;
             continue;
         }
         eq = strchr(s, '=');
         if (!eq) {
-            rc = fail(&p, lineno, TARGETS_ERR_SYNTAX,
-                      "expected 'key = value', a [target-id] header or a # comment");
-            break;
+            fail(&p, lineno, TARGETS_ERR_SYNTAX,
+                 "expected 'key = value', a [target-id] header or a # comment");
+            continue;
         }
         *eq = 0;
         key = trim(s);
         value = trim(eq + 1);
         if (*key == 0) {
-            rc = fail(&p, lineno, TARGETS_ERR_SYNTAX, "a line starts with '=' (no key)");
-            break;
+            fail(&p, lineno, TARGETS_ERR_SYNTAX, "a line starts with '=' (no key)");
+            continue;
         }
         if (*value == 0) {
-            rc = fail(&p, lineno, TARGETS_ERR_VALUE, "'%s' has no value", key);
-            break;
+            int k;
+            fail(&p, lineno, TARGETS_ERR_VALUE, "'%s' has no value", key);
+            /* said once: not "no 'label' line" again at the block's end */
+            for (k = 0; b->line && k < K_COUNT; k++)
+                if (strcmp(key, target_keys[k].name) == 0)
+                    b->empty_line[k] = lineno;
+            continue;
         }
         if (!b->line) {
-            rc = header_line(&p, lineno, key, value);
+            header_line(&p, lineno, key, value);
         } else {
             int k;
             for (k = 0; k < K_COUNT && strcmp(key, target_keys[k].name) != 0; k++)
                 ;
             if (k == K_COUNT) {
-                rc = fail(&p, lineno, TARGETS_ERR_SYNTAX,
-                          "unknown key '%s'; a target has item, label, label_sv, note, "
-                          "activity, result, action, zone, actor, metric, unit, period, "
-                          "target, valid, season, per", key);
+                fail(&p, lineno, TARGETS_ERR_SYNTAX,
+                     "unknown key '%s'; a target has item, label, label_sv, note, "
+                     "activity, result, action, zone, actor, metric, unit, period, "
+                     "target, valid, season, per, except", key);
             } else if (b->key_line[k]) {
-                rc = fail(&p, lineno, TARGETS_ERR_SYNTAX, "'%s' is set twice in target '%s' "
-                          "(first on line %d)", key, b->id, b->key_line[k]);
+                fail(&p, lineno, TARGETS_ERR_SYNTAX, "'%s' is set twice in target '%s' "
+                     "(first on line %d)", key, b->id, b->key_line[k]);
             } else {
                 b->key_line[k] = lineno;
                 snprintf(b->value[k], sizeof b->value[k], "%s", value);
             }
         }
     }
-    if (rc == TARGETS_OK && b->line)
-        rc = target_check(&p, b);
-    if (rc == TARGETS_OK && ts->count == 0)
-        rc = fail(&p, 0, TARGETS_ERR_EMPTY, "no [target] block in the file");
+    if (b->line && !skip_block)
+        target_check(&p, b);
+    if (p.nerr == 0 && ts->count == 0)
+        fail(&p, 0, TARGETS_ERR_EMPTY, "no [target] block in the file");
+    rc = report_errors(&p, err, errlen);
     free(b);
+    free(p.errs);
     if (rc != TARGETS_OK)
         targets_free(ts);
     return rc;

@@ -43,8 +43,10 @@ const char *targets_strerror(int err);
 #define TARGET_ITEM_MAX 14        /* promise items 1..14 (DOMAIN.md §1) */
 #define TARGET_ID_MAX 48          /* bytes, with the NUL */
 #define TARGET_TEXT_MAX 240       /* labels, notes and filter texts */
+#define TARGET_EXCEPT_MAX 32      /* except windows per target */
 #define TARGETS_FILE_MAX (1 << 20)
 #define TARGETS_LINE_MAX 1024
+#define TARGETS_ERRORS_MAX 50    /* mistakes reported in one pass (more are counted) */
 
 enum target_metric {
     METRIC_COUNT = 0,       /* number of records */
@@ -91,6 +93,10 @@ struct target {
     double value;                     /* 0 when report only */
     int32_t valid_from, valid_to;     /* local days, inclusive */
     uint16_t season;                  /* bit m-1 = month m; 0x0FFF = all year */
+    /* 'except': windows of local days that do not count (school holidays,
+     * say), inclusive; judged like days out of season. */
+    int32_t except_from[TARGET_EXCEPT_MAX], except_to[TARGET_EXCEPT_MAX];
+    int nexcept;
     int per_zone;                     /* 1: each zone of the filter must meet it */
     int line;                         /* line of the [id] header */
 };
@@ -128,7 +134,8 @@ static inline int target_filter_has_activity(const struct target_filter *f, uint
 
 /* 1 if `value` meets the target's rule; 0 if not; -1 for report only. */
 int target_judge(const struct target *t, double value);
-/* 1 if local day `day` is in the target's season. */
+/* 1 if local day `day` is in the target's season and in none of its
+ * 'except' windows. */
 int target_in_season(const struct target *t, int32_t day);
 
 /* Result names of every non-admin activity, deduplicated ("no_remark" is
@@ -144,6 +151,8 @@ const char *targets_item_title(int item, int swedish);           /* DOMAIN.md §
 const char *targets_item_who(int item, int swedish);             /* "police" */
 /* "May-Sep", "Jan-Jun, Aug-Dec", "" for all year. */
 void targets_season_text(uint16_t season, char *buf, size_t n);
+/* "2023-06-12 .. 2023-08-13, 2023-12-22 .. 2024-01-07", "" for none. */
+void targets_except_text(const struct target *t, char *buf, size_t n);
 /* Shell-style match: '*' any run of characters, '?' one character. */
 int targets_glob(const char *pattern, const char *name);
 

@@ -194,7 +194,8 @@ static const struct option_def config_options[] = {
      "/etc/lofte/gateway.key", 0, 0, 0, NULL, NULL, "PATH",
      "this gateway's CURVE key pair (mode 0600)"},
     {"feed", 0, "collector", OPT_STRING, FIELD(feed), "", OPT_EMPTY_OK, 0, 0, NULL,
-     check_endpoint, "ENDPOINT", "zmq PUB live feed to bind, e.g. tcp://*:7711"},
+     check_endpoint, "ENDPOINT",
+     "zmq PUB live feed to bind, e.g. tcp://127.0.0.1:7711 (plaintext: keep it local)"},
 
     /* [radio]: how acks are sent */
     {"ack_sf", 0, "radio", OPT_UINT, FIELD(ack_sf), "0", 0, 0, 12, NULL, check_sf, "SF",

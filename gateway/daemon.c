@@ -439,7 +439,8 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     srx.station = d->st.id;
 
     if (v == STATION_NEW) {
-        if (spool_row_fill(&row, dev->device, counter, &rec, &srx) != 0) {
+        if (spool_row_fill(&row, dev->device, counter, &rec, &srx) != 0 ||
+            spool_row_set_frame(&row, rx->frame, rx->len) != 0) {
             batch_abort(d, "a record that does not encode", now);
             return;
         }
@@ -451,6 +452,8 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
         }
         if (s == SPOOL_DUPLICATE) {
             b->duplicates++;
+            if (d->feed) /* monitoring judges the link by them (docs/upstream.md §7) */
+                feed_record(d->feed, dev->device, counter, &rec, &srx, 1);
         } else {
             b->records++;
             if (remember_fresh(d, dev->device, counter, &rec, &srx) != 0)
@@ -461,6 +464,8 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
         station_heartbeat(dev, counter, &rec);
     } else {
         b->duplicates++;
+        if (d->feed)
+            feed_record(d->feed, dev->device, counter, &rec, &srx, 1);
     }
 }
 
@@ -572,6 +577,8 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
                 modemlink_on_events(&d->ml, ev, t, on_modem_msg, d);
         }
         finish_batch(d, t);
+        if (d->feed)
+            feed_service(d->feed, t); /* held drug-sales records whose hold has passed */
         modemlink_tick(&d->ml, t);
         watch_links(d, t);
         if (t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)

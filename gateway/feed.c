@@ -18,10 +18,22 @@
 
 #include "feed.h"
 
+/* A youth.drug_sales record waiting for its hold (feed.h). */
+struct feed_held {
+    int64_t release_ms;
+    uint32_t device, counter;
+    struct record rec;
+    struct spool_rx rx;
+    int has_rx, duplicate;
+};
+
 struct feed {
     void *ctx, *sock;
     char endpoint[256];
     struct feed_stats stats;
+    int64_t hold_ms;
+    struct feed_held *held;      /* FEED_HOLD_MAX slots, in arrival order from head */
+    size_t head, nheld;
 };
 
 const char *feed_strerror(int err)
@@ -129,7 +141,8 @@ int feed_record_json(char *out, size_t cap, size_t *len, int64_t time_ms, uint32
     memcpy(category, act, clen);
     category[clen] = 0;
 
-    jb_printf(&b, "{\"type\":\"record\",\"time_ms\":%lld,\"device\":%lu,\"counter\":%lu,"
+    /* the device as 8 hex digits, as in the key file, logs and status */
+    jb_printf(&b, "{\"type\":\"record\",\"time_ms\":%lld,\"device\":\"%08lx\",\"counter\":%lu,"
                   "\"duplicate\":%s",
               (long long)time_ms, (unsigned long)device, (unsigned long)counter,
               duplicate ? "true" : "false");
@@ -201,6 +214,12 @@ int feed_open(struct feed **out, const char *endpoint, char *err, size_t errlen)
         return FEED_ERR_CONFIG;
     }
     f = calloc(1, sizeof *f);
+    if (f && !(f->held = calloc(FEED_HOLD_MAX, sizeof *f->held))) {
+        free(f);
+        f = NULL;
+    }
+    if (f)
+        f->hold_ms = (int64_t)FEED_HOLD_DEFAULT_S * 1000;
     if (!f) {
         snprintf(err, errlen, "live feed: out of memory");
         return FEED_ERR_CONFIG;
@@ -231,6 +250,7 @@ void feed_close(struct feed *f)
         zmq_close(f->sock);
     if (f->ctx)
         zmq_ctx_term(f->ctx);
+    free(f->held);
     free(f);
 }
 
@@ -262,23 +282,89 @@ static int feed_send(struct feed *f, const char *topic, const char *json, size_t
     return FEED_OK;
 }
 
-int feed_record(struct feed *f, uint32_t device, uint32_t counter, const struct record *r,
-                const struct spool_rx *rx, int duplicate)
+static int feed_publish(struct feed *f, int64_t now_ms, uint32_t device, uint32_t counter,
+                        const struct record *r, const struct spool_rx *rx, int duplicate)
 {
     char json[FEED_JSON_MAX];
     size_t len;
-    int rc = feed_record_json(json, sizeof json, &len, feed_now_ms(), device, counter, r, rx,
+    int rc = feed_record_json(json, sizeof json, &len, now_ms, device, counter, r, rx,
                               duplicate);
     if (rc)
         return rc;
     return feed_send(f, FEED_TOPIC_RECORD, json, len);
 }
 
+void feed_set_hold(struct feed *f, uint32_t hold_s)
+{
+    f->hold_ms = (int64_t)hold_s * 1000;
+}
+
+void feed_service(struct feed *f, int64_t now_ms)
+{
+    /* Release times are not in arrival order (they count from logging), so
+     * look at every held record; FEED_HOLD_MAX bounds the walk. */
+    size_t i, kept = 0;
+    for (i = 0; i < f->nheld; i++) {
+        struct feed_held *h = &f->held[(f->head + i) % FEED_HOLD_MAX];
+        if (h->release_ms <= now_ms)
+            feed_publish(f, now_ms, h->device, h->counter, &h->rec, h->has_rx ? &h->rx : NULL,
+                         h->duplicate);
+        else
+            f->held[(f->head + kept++) % FEED_HOLD_MAX] = *h;
+    }
+    f->nheld = kept;
+    f->stats.held = kept;
+}
+
+int feed_record_at(struct feed *f, int64_t now_ms, uint32_t device, uint32_t counter,
+                   const struct record *r, const struct spool_rx *rx, int duplicate)
+{
+    feed_service(f, now_ms);
+    if (r->activity == ACT_YOUTH_DRUG_SALES && f->hold_ms > 0) {
+        int64_t logged_ms = r->clock_unset
+                                ? now_ms
+                                : ((int64_t)LOFTE_EPOCH_UNIX + (int64_t)r->start_min * 60) * 1000;
+        int64_t release = logged_ms + f->hold_ms;
+        if (release > now_ms) {
+            struct feed_held *h;
+            if (f->nheld == FEED_HOLD_MAX) {
+                /* drop the oldest arrival: the feed may lose, never leak early */
+                f->head = (f->head + 1) % FEED_HOLD_MAX;
+                f->nheld--;
+                f->stats.hold_dropped++;
+            }
+            h = &f->held[(f->head + f->nheld) % FEED_HOLD_MAX];
+            memset(h, 0, sizeof *h);
+            h->release_ms = release;
+            h->device = device;
+            h->counter = counter;
+            h->rec = *r;
+            if (rx) {
+                h->rx = *rx;
+                h->has_rx = 1;
+            }
+            h->duplicate = duplicate;
+            f->nheld++;
+            f->stats.held = f->nheld;
+            return FEED_OK;
+        }
+    }
+    return feed_publish(f, now_ms, device, counter, r, rx, duplicate);
+}
+
+int feed_record(struct feed *f, uint32_t device, uint32_t counter, const struct record *r,
+                const struct spool_rx *rx, int duplicate)
+{
+    return feed_record_at(f, feed_now_ms(), device, counter, r, rx, duplicate);
+}
+
 int feed_event(struct feed *f, const char *event, const char *detail)
 {
     char json[FEED_JSON_MAX];
     size_t len;
-    int rc = feed_event_json(json, sizeof json, &len, feed_now_ms(), event, detail);
+    int rc;
+    feed_service(f, feed_now_ms());
+    rc = feed_event_json(json, sizeof json, &len, feed_now_ms(), event, detail);
     if (rc)
         return rc;
     return feed_send(f, FEED_TOPIC_EVENT, json, len);

@@ -14,6 +14,19 @@
  * feed is plaintext and unauthenticated: bind it to localhost or the
  * station's own network, never to the Internet.
  *
+ * The hold: a youth.drug_sales record is published only once its hold has
+ * passed, counted from when it was logged (start_min; from its arrival when
+ * the device had no clock): FEED_HOLD_DEFAULT_S, the handheld's own delay
+ * (docs/protocol.md §5.5), so that the feed never shows such a record
+ * earlier than the device would have sent it, whatever the device's
+ * configuration. Held records wait in memory (at most FEED_HOLD_MAX; beyond
+ * it the oldest is dropped, counted, never published early) and go out on
+ * a later feed call or feed_service. A restart forgets them: the feed is
+ * lossy, the collector is the record of truth.
+ *
+ * Duplicates (a copy of a record the gateway already holds) are published
+ * too, with "duplicate": true: monitoring judges the radio link by them.
+ *
  * Only feed.c includes zmq.h.
  */
 #ifndef LOFTE_FEED_H
@@ -35,12 +48,16 @@ enum feed_err {
 #define FEED_TOPIC_RECORD "record"
 #define FEED_TOPIC_EVENT "event"
 #define FEED_JSON_MAX 1024   /* every message fits: the largest record is ~700 bytes */
+#define FEED_HOLD_DEFAULT_S (6 * 3600)  /* as the handheld's drug_sales_delay_s */
+#define FEED_HOLD_MAX 512
 
 const char *feed_strerror(int err);
 
 struct feed_stats {
     uint64_t published;
     uint64_t dropped;         /* PUB refused (high-water mark): expected, not an error */
+    uint64_t held;            /* records waiting for their hold to pass, now */
+    uint64_t hold_dropped;    /* held records dropped because FEED_HOLD_MAX were waiting */
 };
 
 struct feed;
@@ -57,6 +74,13 @@ const char *feed_endpoint(const struct feed *f);
  * FEED_OK also when the message was dropped (counted in stats). */
 int feed_record(struct feed *f, uint32_t device, uint32_t counter, const struct record *r,
                 const struct spool_rx *rx, int duplicate);
+/* The same at a given Unix ms (feed_record: the wall clock). */
+int feed_record_at(struct feed *f, int64_t now_ms, uint32_t device, uint32_t counter,
+                   const struct record *r, const struct spool_rx *rx, int duplicate);
+/* Publish the held records whose hold has passed at now_ms. */
+void feed_service(struct feed *f, int64_t now_ms);
+/* Change the hold of youth.drug_sales records (seconds, 0: none). */
+void feed_set_hold(struct feed *f, uint32_t hold_s);
 /* Publish a gateway event: a snake_case name and a human sentence. */
 int feed_event(struct feed *f, const char *event, const char *detail);
 

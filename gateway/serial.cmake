@@ -15,15 +15,23 @@ else()
   find_library(LOFTE_SERIALPORT_LIB serialport REQUIRED)
 endif()
 
-add_library(lofte_gwserial STATIC
+# lofte_keystore: the device key file (and the log it reports through), a
+# library of its own because the collector reads the same file to verify
+# device tags (collector/verify.h) and needs neither serial port nor INI.
+add_library(lofte_keystore STATIC
   ${CMAKE_CURRENT_LIST_DIR}/log.c
+  ${CMAKE_CURRENT_LIST_DIR}/keystore.c)
+target_include_directories(lofte_keystore PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_compile_options(lofte_keystore PRIVATE -Wall -Wextra -Werror)
+target_link_libraries(lofte_keystore PUBLIC lofte_proto lofte_station lofte_errbuf)
+
+add_library(lofte_gwserial STATIC
   ${CMAKE_CURRENT_LIST_DIR}/port.c
   ${CMAKE_CURRENT_LIST_DIR}/modemlink.c
-  ${CMAKE_CURRENT_LIST_DIR}/keystore.c
   ${CMAKE_CURRENT_LIST_DIR}/config.c)
 target_include_directories(lofte_gwserial PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_gwserial PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(lofte_gwserial PUBLIC lofte_proto lofte_station lofte_errbuf
+target_link_libraries(lofte_gwserial PUBLIC lofte_keystore lofte_proto lofte_station lofte_errbuf
                       ${LOFTE_SERIALPORT_LIB})
 
 add_executable(lofte-keygen ${CMAKE_CURRENT_LIST_DIR}/keygen_main.c)

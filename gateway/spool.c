@@ -37,7 +37,8 @@
 /* Bytes the WAL is truncated to after a checkpoint (PRAGMA journal_size_limit). */
 #define SPOOL_WAL_LIMIT "1048576"
 /* Bump, and add a migration in spool_schema(), when the schema changes. */
-#define SPOOL_SCHEMA_VERSION 1
+/* 2: outbox.frame (the sealed radio frame, for the collector's check). */
+#define SPOOL_SCHEMA_VERSION 2
 
 enum {
     ST_PUT,
@@ -57,8 +58,8 @@ enum {
 static const char *const spool_sql[ST_COUNT] = {
     [ST_PUT] =
         "INSERT INTO outbox(device, counter, record, rx_time_ms, freq_hz, rssi_dBm,"
-        " snr_qdB, sf, bw_kHz, station, spooled_at_ms)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " snr_qdB, sf, bw_kHz, station, spooled_at_ms, frame)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT(device, counter) DO NOTHING",
     [ST_SAVE_DEV] =
         "INSERT INTO devices(device, ref, acked, last_ack_time, held) VALUES(?1, ?2, ?3, ?4, ?5)"
@@ -69,7 +70,7 @@ static const char *const spool_sql[ST_COUNT] = {
         " FROM devices d LEFT JOIN device_keys k ON k.device = d.device ORDER BY d.device",
     [ST_UNSENT] =
         "SELECT o.id, o.device, o.counter, o.record, o.rx_time_ms, o.freq_hz, o.rssi_dBm,"
-        " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL"
+        " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL, o.frame"
         " FROM outbox o LEFT JOIN temp.inflight f ON f.id = o.id"
         " WHERE f.id IS NULL OR f.sent_at_ms <= ?1 ORDER BY o.id LIMIT ?2",
     [ST_MARK_SENT] = "INSERT OR REPLACE INTO temp.inflight(id, sent_at_ms) VALUES(?1, ?2)",
@@ -201,6 +202,11 @@ static int spool_schema(struct spool *s, char *err, size_t errlen)
     }
     if (ver == SPOOL_SCHEMA_VERSION)
         return SPOOL_OK;
+    if (ver == 1) {
+        /* rows spooled before keep frame NULL: sent without one */
+        return spool_exec(s, "BEGIN IMMEDIATE; ALTER TABLE outbox ADD COLUMN frame BLOB;"
+                          " PRAGMA user_version = 2; COMMIT;", err, errlen);
+    }
     /* Units in the column names, as everywhere in lofte. */
     len = snprintf(sql, sizeof sql,
         "BEGIN IMMEDIATE;"
@@ -211,6 +217,7 @@ static int spool_schema(struct spool *s, char *err, size_t errlen)
         " rx_time_ms INTEGER NOT NULL, freq_hz INTEGER NOT NULL, rssi_dBm INTEGER NOT NULL,"
         " snr_qdB INTEGER NOT NULL, sf INTEGER NOT NULL, bw_kHz INTEGER NOT NULL,"
         " station INTEGER NOT NULL, spooled_at_ms INTEGER NOT NULL,"
+        " frame BLOB,"
         " UNIQUE(device, counter));"
         "CREATE TABLE IF NOT EXISTS devices("
         " device INTEGER PRIMARY KEY, ref INTEGER NOT NULL, acked INTEGER NOT NULL,"
@@ -416,6 +423,15 @@ int spool_row_fill(struct spool_row *row, uint32_t device, uint32_t counter,
     return PROTO_OK;
 }
 
+int spool_row_set_frame(struct spool_row *row, const uint8_t *frame, size_t len)
+{
+    if (len < RADIO_UPLINK_MIN_LEN || len > RADIO_UPLINK_MAX_LEN)
+        return PROTO_ERR_OUT_OF_RANGE;
+    memcpy(row->frame, frame, len);
+    row->frame_len = (uint8_t)len;
+    return PROTO_OK;
+}
+
 /* A row that would make the collector choke is refused here, at the door,
  * rather than resent for ever. */
 static int spool_row_check(struct spool *s, const struct spool_row *row, char *err, size_t errlen)
@@ -453,6 +469,10 @@ int spool_put(struct spool *s, const struct spool_row *row, char *err, size_t er
     sqlite3_bind_int(q, 9, row->rx.bw_kHz);
     sqlite3_bind_int(q, 10, row->rx.station);
     sqlite3_bind_int64(q, 11, spool_now_ms());
+    if (row->frame_len >= RADIO_UPLINK_MIN_LEN && row->frame_len <= RADIO_UPLINK_MAX_LEN)
+        sqlite3_bind_blob(q, 12, row->frame, row->frame_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 12);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -564,6 +584,13 @@ int spool_unsent(struct spool *s, int64_t now_ms, int64_t resend_after_ms,
         r->rx.station = (uint16_t)sqlite3_column_int(q, 10);
         r->spooled_at_ms = sqlite3_column_int64(q, 11);
         r->was_sent = (uint8_t)sqlite3_column_int(q, 12);
+        {
+            int flen = sqlite3_column_bytes(q, 13);
+            if (flen >= RADIO_UPLINK_MIN_LEN && flen <= RADIO_UPLINK_MAX_LEN) {
+                memcpy(r->frame, sqlite3_column_blob(q, 13), (size_t)flen);
+                r->frame_len = (uint8_t)flen;
+            }
+        }
         (*n)++;
     }
     sqlite3_reset(q);

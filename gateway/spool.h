@@ -83,6 +83,12 @@ struct spool_row {
     uint8_t was_sent;       /* spool_unsent: sent before, not acknowledged in time */
     uint8_t record_len;     /* RECORD_MIN_LEN..RECORD_MAX_LEN */
     uint8_t record[RECORD_MAX_LEN]; /* record_encode() bytes, the one format */
+    /* The sealed radio frame the record came in, exactly as heard
+     * (docs/protocol.md §3), so that the collector can check the device's
+     * tag itself (docs/upstream.md §3.2). 0: not kept (a row spooled by a
+     * gateway before spool schema 2). */
+    uint8_t frame_len;      /* 0 or RADIO_UPLINK_MIN_LEN..RADIO_UPLINK_MAX_LEN */
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
 };
 
 struct spool_options {
@@ -123,6 +129,9 @@ void spool_rollback(struct spool *s);
  * encode. */
 int spool_row_fill(struct spool_row *row, uint32_t device, uint32_t counter,
                    const struct record *rec, const struct spool_rx *rx);
+/* Keep the sealed frame the row's record was opened from (after
+ * spool_row_fill). PROTO_ERR_OUT_OF_RANGE for a length no uplink has. */
+int spool_row_set_frame(struct spool_row *row, const uint8_t *frame, size_t len);
 
 /* Store row (its id and spooled_at_ms are ignored). Returns SPOOL_NEW,
  * SPOOL_DUPLICATE (already held: nothing written), SPOOL_ERR_FULL (the

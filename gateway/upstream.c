@@ -87,14 +87,19 @@ enum {
     IT_STATION = 34,
     IT_RECORD_LEN = 36,
     IT_RECORD = 37
+    /* version 2: then the frame length (u8) at IT_RECORD + n, the frame after it */
 };
 /* The header's constant and the offsets must agree (C99 has no static_assert). */
-typedef char upstream_item_len_matches[(IT_RECORD == UPSTREAM_ITEM_FIXED_LEN) ? 1 : -1];
+typedef char upstream_item_len_matches[(IT_RECORD + 1 == UPSTREAM_ITEM_FIXED_LEN &&
+                                        IT_RECORD == UPSTREAM_ITEM_V1_FIXED_LEN) ? 1 : -1];
 
 static int upstream_item_check(const struct spool_row *r)
 {
     if (r->id == 0 || r->device == 0 || r->device == UINT32_MAX || r->counter == 0 ||
         r->rx.station == 0 || r->record_len < RECORD_MIN_LEN || r->record_len > RECORD_MAX_LEN)
+        return PROTO_ERR_OUT_OF_RANGE;
+    if (r->frame_len != 0 &&
+        (r->frame_len < RADIO_UPLINK_MIN_LEN || r->frame_len > RADIO_UPLINK_MAX_LEN))
         return PROTO_ERR_OUT_OF_RANGE;
     return PROTO_OK;
 }
@@ -109,7 +114,7 @@ int upstream_batch_encode(const struct spool_row *rows, size_t n, uint8_t *out, 
         int rc = upstream_item_check(&rows[i]);
         if (rc)
             return rc;
-        need += UPSTREAM_ITEM_FIXED_LEN + rows[i].record_len;
+        need += UPSTREAM_ITEM_FIXED_LEN + rows[i].record_len + rows[i].frame_len;
     }
     if (need > cap)
         return PROTO_ERR_BUFFER;
@@ -132,7 +137,9 @@ int upstream_batch_encode(const struct spool_row *rows, size_t n, uint8_t *out, 
         wr16(p + IT_STATION, r->rx.station);
         p[IT_RECORD_LEN] = r->record_len;
         memcpy(p + IT_RECORD, r->record, r->record_len);
-        pos += UPSTREAM_ITEM_FIXED_LEN + r->record_len;
+        p[IT_RECORD + r->record_len] = r->frame_len;
+        memcpy(p + IT_RECORD + r->record_len + 1, r->frame, r->frame_len);
+        pos += UPSTREAM_ITEM_FIXED_LEN + r->record_len + r->frame_len;
     }
     *len = pos;
     return PROTO_OK;
@@ -141,12 +148,13 @@ int upstream_batch_encode(const struct spool_row *rows, size_t n, uint8_t *out, 
 int upstream_batch_decode(const uint8_t *in, size_t len, struct spool_row *rows, size_t cap,
                           size_t *n)
 {
-    size_t i, count, pos = UPSTREAM_HDR_LEN;
+    size_t i, count, pos = UPSTREAM_HDR_LEN, fixed;
     *n = 0;
     if (len < 1)
         return PROTO_ERR_TRUNCATED;
-    if (in[0] != UPSTREAM_VERSION)
+    if (in[0] != UPSTREAM_VERSION && in[0] != UPSTREAM_VERSION_NO_FRAME)
         return PROTO_ERR_BAD_VERSION;
+    fixed = in[0] == UPSTREAM_VERSION ? UPSTREAM_ITEM_FIXED_LEN : UPSTREAM_ITEM_V1_FIXED_LEN;
     if (len < UPSTREAM_HDR_LEN)
         return PROTO_ERR_TRUNCATED;
     if (in[1] != UPSTREAM_BATCH)
@@ -160,7 +168,7 @@ int upstream_batch_decode(const uint8_t *in, size_t len, struct spool_row *rows,
         struct spool_row *r = &rows[i];
         const uint8_t *p = in + pos;
         int rc;
-        if (len - pos < UPSTREAM_ITEM_FIXED_LEN)
+        if (len - pos < fixed)
             return PROTO_ERR_TRUNCATED;
         memset(r, 0, sizeof *r);
         r->id = rd64(p + IT_ROW_ID);
@@ -176,10 +184,18 @@ int upstream_batch_decode(const uint8_t *in, size_t len, struct spool_row *rows,
         r->record_len = p[IT_RECORD_LEN];
         if ((rc = upstream_item_check(r)) != PROTO_OK)
             return rc;
-        if (len - pos - UPSTREAM_ITEM_FIXED_LEN < r->record_len)
+        if (len - pos - fixed < r->record_len)
             return PROTO_ERR_TRUNCATED;
         memcpy(r->record, p + IT_RECORD, r->record_len);
-        pos += UPSTREAM_ITEM_FIXED_LEN + r->record_len;
+        if (fixed == UPSTREAM_ITEM_FIXED_LEN) {
+            r->frame_len = p[IT_RECORD + r->record_len];
+            if ((rc = upstream_item_check(r)) != PROTO_OK)
+                return rc;
+            if (len - pos - fixed - r->record_len < r->frame_len)
+                return PROTO_ERR_TRUNCATED;
+            memcpy(r->frame, p + IT_RECORD + r->record_len + 1, r->frame_len);
+        }
+        pos += fixed + r->record_len + r->frame_len;
     }
     if (pos != len)
         return PROTO_ERR_TOO_LONG;
@@ -206,7 +222,7 @@ int upstream_reply_encode(const struct upstream_reply *r, uint8_t *out, size_t c
     need = hdr + (size_t)r->count * UPSTREAM_ID_LEN;
     if (need > cap)
         return PROTO_ERR_BUFFER;
-    out[0] = UPSTREAM_VERSION;
+    out[0] = UPSTREAM_REPLY_VERSION;
     out[1] = r->type;
     wr16(out + 2, r->count);
     if (r->type == UPSTREAM_REFUSED) {
@@ -228,7 +244,7 @@ int upstream_reply_decode(const uint8_t *in, size_t len, struct upstream_reply *
     memset(r, 0, sizeof *r);
     if (len < 1)
         return PROTO_ERR_TRUNCATED;
-    if (in[0] != UPSTREAM_VERSION)
+    if (in[0] != UPSTREAM_REPLY_VERSION)
         return PROTO_ERR_BAD_VERSION;
     if (len < UPSTREAM_HDR_LEN)
         return PROTO_ERR_TRUNCATED;
@@ -267,6 +283,7 @@ const char *upstream_refusal_name(int reason)
     case UPSTREAM_REFUSED_STORAGE_FULL: return "storage_full";
     case UPSTREAM_REFUSED_STORAGE_ERROR: return "storage_error";
     case UPSTREAM_REFUSED_MALFORMED: return "malformed";
+    case UPSTREAM_REFUSED_UNKNOWN_DEVICE: return "unknown_device";
     default: return "unknown";
     }
 }

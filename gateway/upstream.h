@@ -36,7 +36,12 @@
  * Checklist when you change a layout: bump UPSTREAM_VERSION, change the
  * diagrams and the hex example in docs/upstream.md, and the test vector in
  * tests/link/test_codec.c. */
-#define UPSTREAM_VERSION 1
+#define UPSTREAM_VERSION 2
+/* Version 1 items had no frame; a collector still decodes them (§9). */
+#define UPSTREAM_VERSION_NO_FRAME 1
+/* ACK and REFUSED did not change with version 2: they stay version 1, so a
+ * version 1 gateway still understands an upgraded collector. */
+#define UPSTREAM_REPLY_VERSION 1
 
 enum upstream_msg_type {
     UPSTREAM_BATCH = 1,    /* gateway -> collector: spooled records */
@@ -48,16 +53,20 @@ enum upstream_refusal {
     UPSTREAM_REFUSED_STORAGE_FULL = 1,   /* collector disk full: keep them, try later */
     UPSTREAM_REFUSED_STORAGE_ERROR = 2,  /* collector database failed: keep them */
     UPSTREAM_REFUSED_MALFORMED = 3,      /* the batch did not decode (no ids listed) */
+    UPSTREAM_REFUSED_UNKNOWN_DEVICE = 4, /* the collector holds no key for these rows'
+                                          * device: keep them until it does */
     UPSTREAM_REFUSED_COUNT
 };
 
 #define UPSTREAM_HDR_LEN 4          /* version, type, count u16 */
 #define UPSTREAM_REFUSED_HDR_LEN 6  /* ... reason u8, reserved u8 */
-#define UPSTREAM_ITEM_FIXED_LEN 37  /* an item without its record bytes */
+#define UPSTREAM_ITEM_FIXED_LEN 38  /* an item without its record and frame bytes */
+#define UPSTREAM_ITEM_V1_FIXED_LEN 37 /* version 1: no frame length byte */
 #define UPSTREAM_ID_LEN 8           /* a row id in ACK and REFUSED */
 #define UPSTREAM_BATCH_MAX 256      /* rows per BATCH, ids per ACK/REFUSED */
 #define UPSTREAM_BATCH_MAX_LEN \
-    (UPSTREAM_HDR_LEN + UPSTREAM_BATCH_MAX * (UPSTREAM_ITEM_FIXED_LEN + RECORD_MAX_LEN))
+    (UPSTREAM_HDR_LEN + \
+     UPSTREAM_BATCH_MAX * (UPSTREAM_ITEM_FIXED_LEN + RECORD_MAX_LEN + RADIO_UPLINK_MAX_LEN))
 #define UPSTREAM_REPLY_MAX_LEN (UPSTREAM_REFUSED_HDR_LEN + UPSTREAM_BATCH_MAX * UPSTREAM_ID_LEN)
 /* libzmq applies ZMQ_MAXMSGSIZE to the frame as CURVE carries it, which is
  * larger than the message by CURVE's MESSAGE command overhead (33 bytes in
@@ -76,10 +85,13 @@ struct upstream_reply {
 
 /* Encode n (1..UPSTREAM_BATCH_MAX) rows; PROTO_ERR_BUFFER when cap is too
  * small, PROTO_ERR_OUT_OF_RANGE for an impossible row (id 0, device 0 or
- * 0xFFFFFFFF, counter 0, station 0, record length outside 12..17). */
+ * 0xFFFFFFFF, counter 0, station 0, record length outside 12..17, frame
+ * length neither 0 nor 27..32). */
 int upstream_batch_encode(const struct spool_row *rows, size_t n, uint8_t *out, size_t cap,
                           size_t *len);
-/* Decode a BATCH into rows[0..cap); *n is the count. Returns a proto_err
+/* Decode a BATCH (version 2, or 1: frame_len 0) into rows[0..cap); *n is
+ * the count. The frame, like the record, is copied, not checked: the
+ * collector checks it against its own device keys. Returns a proto_err
  * (truncated, too_long, bad_version, bad_type, out_of_range) for any
  * message that is not exactly a valid batch. The record bytes are copied,
  * not decoded: the receiver decides what an undecodable record means.

@@ -393,6 +393,71 @@ Test(evaluate, counts_only_in_season_weeks_and_days)
     ctx_close(&c);
 }
 
+/* Item 20: school holidays are not weeks the school guards "did not meet". */
+Test(evaluate, skips_weeks_in_an_except_window_instead_of_judging_them)
+{
+    static const char text[] =
+        "valid = 2023-01-01 .. 2023-12-31\n"
+        "[guards-schools]\nitem = 12\nlabel = schools\nactivity = guard.school\n"
+        "metric = count\nperiod = iso_week\ntarget = >= 1\n"
+        /* summer holiday W25..W32 (Thursdays 22 Jun .. 10 Aug), autumn break W44 */
+        "except = 2023-06-19 .. 2023-08-13, 2023-10-30 .. 2023-11-05\n"
+        "[schools-month]\nitem = 12\nlabel = schools\nactivity = guard.school\n"
+        "metric = count\nperiod = month\ntarget = >= 1\n"
+        "except = 2023-06-19 .. 2023-08-13\n";
+    struct ctx c;
+    const struct eval_target *t;
+    const struct eval_period *p;
+    size_t i;
+    int32_t day;
+    ctx_open(&c, text);
+    /* a round every school day outside the holidays, none in them */
+    for (day = fx_day("2023-01-02"); day <= fx_day("2023-12-31"); day++) {
+        char utc[32], date[CAL_DATE_LEN];
+        cal_format_date(day, date);
+        if (cal_weekday(day) > 5 || (strcmp(date, "2023-06-19") >= 0 && strcmp(date, "2023-08-13") <= 0) ||
+            (strcmp(date, "2023-10-30") >= 0 && strcmp(date, "2023-11-05") <= 0))
+            continue;
+        snprintf(utc, sizeof utc, "%sT09:00", date);
+        add(&c, "guard.school", utc, 0, 0, NULL);
+    }
+    add(&c, "guard.school", "2023-07-05T09:00", 0, 0, NULL); /* one in the holiday: not counted */
+    ctx_eval(&c, "2023-01-01", "2023-12-31");
+    t = tgt(&c, "guards-schools");
+    for (i = 0; i < t->nperiods; i++) {
+        cr_assert_neq(t->periods[i].met, EVAL_NO, "%s shown as not met", t->periods[i].label);
+        cr_assert(strcmp(t->periods[i].label, "2023-W25") < 0 ||
+                  strcmp(t->periods[i].label, "2023-W32") > 0, "%s is a holiday week",
+                  t->periods[i].label);
+        cr_assert_str_neq(t->periods[i].label, "2023-W44");
+    }
+    cr_assert_eq(t->periods_elapsed, 52 - 8 - 1, "52 weeks less 8 of summer and 1 of autumn");
+    cr_assert_eq(t->periods_met, t->periods_elapsed);
+    for (i = 0; i < t->nweeks; i++)
+        if (t->weeks[i].week == 28)
+            cr_assert_eq(t->weeks[i].in_season, 0, "W28 is drawn as out of season");
+    /* a month counts only its days outside the window: July not at all */
+    p = per(&c, "schools-month", "2023-06");
+    cr_assert_float_eq(p->value, 12, 1e-9, "1..18 June: 12 school days; from the 19th out");
+    cr_assert_eq(p->met, EVAL_YES);
+    t = tgt(&c, "schools-month");
+    for (i = 0; i < t->nperiods; i++)
+        cr_assert_str_neq(t->periods[i].label, "2023-07", "July is wholly in the holiday");
+    ctx_close(&c);
+}
+
+Test(targets_except, names_the_line_of_a_bad_window)
+{
+    static const char text[] =
+        "valid = 2023-01-01 .. 2023-12-31\n[a]\nitem = 12\nlabel = x\nactivity = guard.school\n"
+        "metric = count\nperiod = iso_week\ntarget = >= 1\nexcept = 2023-06-19 .. 2023-06-31\n";
+    struct target_set ts;
+    char err[512];
+    cr_assert_eq(targets_parse(text, strlen(text), "t.targets", &ts, err, sizeof err),
+                 TARGETS_ERR_VALUE);
+    cr_assert(strstr(err, "t.targets:9:") == err && strstr(err, "2023-06-31"), "%s", err);
+}
+
 Test(evaluate, judges_per_zone_targets_school_by_school)
 {
     struct ctx c;

@@ -141,16 +141,58 @@ Test(report, writes_csv_with_one_row_per_period_and_zone, .init = make_db)
 {
     const char *args[] = {"--to", "2023-12-31", "--format", "csv", NULL};
     char *t = run_ok(args);
-    /* 2023 has: 52 weeks (x3 weekly targets but harbours: 22), 12 months
-     * (x5 monthly targets), 2 half-years x (1 + 6 zones), years x3, 3
-     * tertials: 1 header + 52 + 52 + 22 + 60 + 14 + 3 + 3. */
-    cr_assert_eq(count_of(t, "\r\n"), 1 + 52 + 52 + 22 + 60 + 14 + 3 + 3, "%s", t);
-    cr_assert(strncmp(t, "target,items,label,metric,period_kind,period,start,end,complete,zone,"
-                         "value,rule,target_value,pro_rata,fraction,met,on_pace\r\n", 120) == 0);
-    cr_assert(strstr(t, "checkpoints,3,Alcohol and drug checkpoints,count,month,2023-03,"
+    /* 2023 has: 52 weeks (x3 weekly targets but harbours: 22, schools: 38,
+     * without their 14 holiday weeks), 12 months (x5 monthly targets), 2
+     * half-years x (1 + 6 zones), years x3, 3 tertials:
+     * 1 header + 52 + 38 + 22 + 60 + 14 + 3 + 3. */
+    cr_assert_eq(count_of(t, "\r\n"), 1 + 52 + 38 + 22 + 60 + 14 + 3 + 3, "%s", t);
+    cr_assert(strncmp(t, "target,items,label,label_sv,metric,period_kind,period,start,end,"
+                         "complete,zone,value,rule,target_value,pro_rata,fraction,met,on_pace\r\n",
+                      129) == 0, "%.200s", t);
+    cr_assert(strstr(t, "checkpoints,3,Alcohol and drug checkpoints,"
+                        "Kontrollplatser alkohol och droger,count,month,2023-03,"
                         "2023-03-01,2023-03-31,yes,,"), "%s", t);
     cr_assert(strstr(t, ",\"2,8\","), "a field with a comma is quoted");
     cr_assert(strstr(t, ",school_mormoskolan,"));
+    free(t);
+}
+
+/* Item 19: a label that looks like a formula is shown, never evaluated
+ * (OWASP, CSV injection). */
+Test(report, neutralises_cells_a_spreadsheet_would_take_for_formulas, .init = make_db)
+{
+    char buf[4096], err[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert(f);
+    cr_assert_eq(report_sql(db_path,
+                            "SELECT '=1+1' AS a, '+SUM(A1)' AS b, '-2+3' AS c, '@cmd' AS d, "
+                            "char(9) || '=x' AS e, char(13) || '=y' AS g, 'a=b' AS h, -5 AS n, "
+                            "2.5 AS x",
+                            REPORT_CSV, 5, f, err, sizeof err), REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert(strstr(buf, "\"'=1+1\",\"'+SUM(A1)\",\"'-2+3\",\"'@cmd\",\"'\t=x\",\"'\r=y\","
+                          "a=b,-5,2.5\r\n"), "%s", buf);
+}
+
+Test(report, writes_csv_sv_with_semicolons_decimal_commas_and_a_bom, .init = make_db)
+{
+    const char *args[] = {"--to", "2023-12-31", "--format", "csv-sv", NULL};
+    char buf[4096], err[512], *t;
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert(f);
+    cr_assert_eq(report_sql(db_path, "SELECT 2.5 AS x, 'a;b' AS y, '=2;3' AS z", REPORT_CSV_SV, 5,
+                            f, err, sizeof err), REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert_str_eq(buf, "\xEF\xBB\xBFx;y;z\r\n2,5;\"a;b\";\"'=2;3\"\r\n");
+
+    t = run_ok(args);
+    {
+        const char *head = "\xEF\xBB\xBFtarget;items;label;label_sv;metric;";
+        cr_assert(strncmp(t, head, strlen(head)) == 0, "%.80s", t);
+    }
+    cr_assert(strstr(t, ";2 + 8;"), "items are not a decimal number 2,8: %.400s", t);
+    cr_assert(strstr(t, ";1,0000;"), "fractions with a decimal comma: %.400s", t);
+    cr_assert_null(strstr(t, ";1.0000;"), "a decimal point in csv-sv: %.400s", t);
     free(t);
 }
 
@@ -170,7 +212,8 @@ Test(report, suppresses_small_counts_in_every_public_format, .init = make_db)
     free(t);
 
     t = run_ok(csv);
-    p = strstr(t, "checkpoints,3,Alcohol and drug checkpoints,count,month,2023-03,");
+    p = strstr(t, "checkpoints,3,Alcohol and drug checkpoints,Kontrollplatser alkohol och droger,"
+                  "count,month,2023-03,");
     cr_assert(p);
     cr_assert(strncmp(strstr(p, "yes,,") + 5, "<5,", 3) == 0, "%.120s", p);
     free(t);
@@ -273,13 +316,59 @@ Test(report, stops_a_runaway_query_at_its_deadline, .init = make_db)
     cr_assert(strstr(err, "stopped after 0.3 s"), "%s", err);
 }
 
+/* The issue's queries: one function call the progress handler cannot
+ * interrupt, and values the size of the machine's memory. */
+Test(report, refuses_values_beyond_its_length_limit_instead_of_running_them, .init = make_db)
+{
+    static const char *const queries[] = {
+        "SELECT length(randomblob(900000000))",
+        "SELECT length(zeroblob(900000000)), length(zeroblob(900000000)),"
+        " length(zeroblob(900000000))",
+        "SELECT length(replace(hex(zeroblob(10000000)), '0', 'ab'))",
+    };
+    size_t i;
+    for (i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char buf[256], err[512];
+        FILE *f = fmemopen(buf, sizeof buf, "w");
+        int rc = report_sql(db_path, queries[i], REPORT_TABLE, 1, f, err, sizeof err);
+        fclose(f);
+        cr_assert_eq(rc, REPORT_ERR_SQL, "'%s' must be refused (rc %d: %s)", queries[i], rc, err);
+        cr_assert(strstr(err, "larger than --sql allows (16 MiB)"), "'%s': %s", queries[i], err);
+    }
+}
+
+Test(report, runs_a_query_under_a_heap_limit_and_restores_it_after, .init = make_db)
+{
+    char buf[256], err[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    cr_assert_eq(report_sql(db_path, "PRAGMA hard_heap_limit", REPORT_CSV, 1, f, err, sizeof err),
+                 REPORT_OK, "%s", err);
+    fclose(f);
+    cr_assert(strstr(buf, "268435456"), "the heap limit in force: %s", buf);
+    cr_assert_eq(sqlite3_hard_heap_limit64(-1), 0);
+}
+
+Test(report, holds_row_output_to_the_deadline_too, .init = make_db)
+{
+    char err[512];
+    FILE *f = fopen("/dev/null", "w");
+    /* every row is a 16 MiB value written out: most of the time is spent
+     * outside the virtual machine, where the progress handler is not called */
+    int rc = report_sql(db_path,
+                        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                        "SELECT hex(zeroblob(8000000)) FROM c",
+                        REPORT_CSV, 0.3, f, err, sizeof err);
+    fclose(f);
+    cr_assert_eq(rc, REPORT_ERR_TIMEOUT, "%s", err);
+}
+
 Test(report, explains_every_command_line_mistake)
 {
     static const struct {
         const char *args[8];
         const char *says;
     } cases[] = {
-        {{"--format", "pdf"}, "not table, csv, json or html"},
+        {{"--format", "pdf"}, "not table, csv, csv-sv, json or html"},
         {{"--from", "2023-02-30"}, "not a date"},
         {{"--min-count", "3"}, "only applies with --public"},
         {{"--public", "--min-count", "0"}, "not a whole number"},
@@ -365,6 +454,43 @@ Test(report, writes_one_self_contained_html_file, .init = make_db)
     cr_assert_eq(count_of(t, "<svg"), count_of(t, "</svg>"));
     cr_assert_eq(count_of(t, "<section class=\"item\""), 11, "items with targets: 1-6, 8-12");
     cr_assert(strstr(t, "Inget mål i målfilen"), "items without targets are listed");
+    free(t);
+}
+
+/* Item 20: what the municipal board reads. */
+Test(report, writes_the_board_report_in_words_the_board_reads, .init = make_db)
+{
+    /* 13 September: the month and the tertial are running, with pro rata */
+    const char *args[] = {"--to", "2024-09-13", "--format", "html", NULL};
+    char *t = run_ok(args), *p;
+    /* no path of this machine, only the file's name */
+    cr_assert_null(strstr(t, "/targets/hammaro"), "the targets file's path is shown");
+    cr_assert(strstr(t, "<code>hammaro-2023-2025.targets</code>"), "the file's name is not");
+    /* activities and zones by their Swedish names, not their codes */
+    cr_assert_null(strstr(t, "<code>traffic.checkpoint</code>"), "a raw activity code");
+    cr_assert(strstr(t, "Kontrollplats"), "the checkpoint activity by name");
+    cr_assert(strstr(t, "<td>Mörmoskolan</td>"), "zone rows by name");
+    cr_assert_null(strstr(t, "<td>school_mormoskolan</td>"), "a raw zone code");
+    /* decimal commas: no "digit.digit" in any text the board reads */
+    for (p = t; (p = strstr(p, "pro rata")) != NULL; p++) {
+        const char *q;
+        for (q = p > t + 60 ? p - 60 : t; q < p + 60 && q[2]; q++)
+            cr_assert(!(q[0] >= '0' && q[0] <= '9' && q[1] == '.' && q[2] >= '0' && q[2] <= '9'),
+                      "an English decimal point near 'pro rata': %.120s", p - 60 > t ? p - 60 : t);
+    }
+    /* the summary's "value / pro rata" of a running month */
+    cr_assert(strstr(t, "2024-09: "), "a running month in the summary");
+    /* month names under monthly strips */
+    cr_assert(strstr(t, ">jan</text>") && strstr(t, ">sep</text>"), "month names on the strips");
+    /* the weekly target's label sits above the plot, not on its bars */
+    p = strstr(t, "mål / target ");
+    cr_assert(p, "a weekly target label");
+    {
+        const char *y = p;
+        while (y > t && strncmp(y, " y=\"", 4) != 0)
+            y--;
+        cr_assert_leq(atof(y + 4), 12.0, "the label is drawn inside the plot: %.80s", y);
+    }
     free(t);
 }
 

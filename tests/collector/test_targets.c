@@ -283,3 +283,61 @@ Test(targets, knows_the_fourteen_promise_items)
     cr_assert_str_eq(targets_result_name(targets_result_id("no_remark")), "no_remark");
     cr_assert_eq(targets_result_id("none"), -1, "admin's result is not a result to filter on");
 }
+
+/* Item 18: one run shows every mistake, in file order, each with its line. */
+Test(targets, reports_every_mistake_of_the_file_in_one_pass_first_one_first)
+{
+    const char *text =
+        GOOD_HEAD                                   /* 1 */
+        "\n"                                        /* 2 */
+        "[a]\n"                                     /* 3 */
+        "item = 3\n"                                /* 4 */
+        "label = Checkpoints\n"                     /* 5 */
+        "activity = traffic.checkpoint\n"           /* 6 */
+        "metric = count\n"                          /* 7 */
+        "period = fortnight\n"                      /* 8: a value mistake */
+        "target = >= lots\n"                        /* 9: another, same block */
+        "colour = blue\n"                           /* 10: a syntax mistake */
+        "\n"                                        /* 11 */
+        "[b]\n"                                     /* 12: no label */
+        "item = 3\n"                                /* 13 */
+        "activity = alcohl.*\n"                     /* 14 */
+        "metric = count\n"                          /* 15 */
+        "period = month\n"                          /* 16 */
+        "target = >= 1\n"                           /* 17 */
+        "[c]\n"                                     /* 18: a good one */
+        "item = 3\nlabel = x\nactivity = traffic.checkpoint\nmetric = count\n"
+        "period = month\ntarget = >= 1\n";
+    static const char *const expect[] = {
+        "t.targets:8: period 'fortnight' is unknown",
+        "t.targets:9: '>= lots' is not a rule",
+        "t.targets:10: unknown key 'colour'",
+        "t.targets:12: target 'b' has no 'label' line",
+        "t.targets:14: activity 'alcohl.*' matches no activity",
+    };
+    struct target_set ts;
+    char err[4096];
+    const char *at = err;
+    size_t i;
+    int rc = targets_parse(text, strlen(text), "t.targets", &ts, err, sizeof err);
+    /* the first mistake in the file decides the code: line 8's */
+    cr_assert_eq(rc, TARGETS_ERR_VALUE, "%s", err);
+    for (i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        const char *found = strstr(at, expect[i]);
+        cr_assert_not_null(found, "missing or out of order: '%s' in:\n%s", expect[i], err);
+        at = found + strlen(expect[i]);
+    }
+    cr_assert_null(strstr(at, "t.targets:"), "more than the five mistakes:\n%s", err);
+    cr_assert_eq(ts.count, 0);
+}
+
+Test(targets, says_how_many_more_when_the_buffer_holds_only_the_first)
+{
+    const char *text = BLOCK("colour = blue\nsize = 3\nshape = round\n");
+    struct target_set ts;
+    char err[300];
+    int rc = targets_parse(text, strlen(text), "t.targets", &ts, err, sizeof err);
+    cr_assert_eq(rc, TARGETS_ERR_SYNTAX);
+    cr_assert(strncmp(err, "t.targets:10: unknown key 'colour'", 34) == 0, "%s", err);
+    cr_assert_not_null(strstr(err, "(and 2 more)"), "%s", err);
+}

@@ -437,6 +437,9 @@ Test(config, help_lists_every_option_with_its_section_default_and_range)
     cr_assert_eq(fclose(f), 0);
     for (i = 0; i < sizeof expect / sizeof expect[0]; i++)
         cr_assert(strstr(text, expect[i]), "help lacks \"%s\":\n%s", expect[i], text);
+    /* the feed is plaintext and unauthenticated (docs/upstream.md §7) */
+    cr_assert_null(strstr(text, "tcp://*"), "help suggests binding every interface:\n%s", text);
+    cr_assert(strstr(text, "tcp://127.0.0.1:7711"), "%s", text);
     free(text);
 }
 

@@ -114,7 +114,10 @@ class Chain:
         self.start("collector", [COLLECTOR, "--db", self.path("collector.db"),
                                  "--bind", "tcp://127.0.0.1:%d" % self.port,
                                  "--secret-key-file", self.path("collector.key"),
-                                 "--allowed-gateways", self.path("allowed")])
+                                 "--allowed-gateways", self.path("allowed"),
+                                 # the collector checks every device tag itself
+                                 # (docs/upstream.md 6.1): the simulator's key file
+                                 "--device-keys", self.path("keys")])
 
     def gateway(self, i):
         state = self.path("gw%d" % i)
@@ -189,6 +192,9 @@ def compare(truth_path, db_path):
             problems.append("logged but missing in the collector: %08x/%d" % key)
     receptions = db.execute("SELECT count(*) FROM receptions").fetchone()[0]
     gateways = db.execute("SELECT count(DISTINCT gateway) FROM receptions").fetchone()[0]
+    # every record came with its sealed frame and verified at the collector
+    for reason, n in db.execute("SELECT reason, count(*) FROM unverified_records GROUP BY 1"):
+        problems.append("%d records not verified by the collector: %s" % (n, reason))
     db.close()
     return len(truth), len(rows), receptions, gateways, problems
 
@@ -321,7 +327,6 @@ def main():
         with open(chain.path("allowed"), "w") as f:
             for i in (0, 1):
                 f.write("%s gateway-%d\n" % (public_key(chain.path("gw%d.pub" % i)), i))
-        chain.collector()
         log("condition: %d days, seed %d, loss %.2f, duplicates %.2f"
             % (DAYS, ARGS.seed, ARGS.loss, ARGS.duplicates))
         chain.start("sim", [SIM, "--from", "2023-04-01", "--to", date_plus(DAYS),
@@ -334,6 +339,7 @@ def main():
                             "--unplug-at", date_plus(DAYS // 3), "--unplug-s", "7200"])
         wait_until(lambda: os.path.exists(chain.path("keys")) and
                    os.path.islink(chain.path("modem1")), 10, "the simulator's modems")
+        chain.collector()  # after the key file exists: it reads the device keys
         chain.gateway(0)
         chain.gateway(1)
         run_s = DAYS * DAY_MS / 1000.0

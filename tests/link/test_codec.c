@@ -5,9 +5,17 @@
 #include "linkutil.h"
 #include "proto_err.h"
 
-/* docs/upstream.md §3.4: record R1 of docs/protocol.md §10.1 as heard in
- * §10.4, spool row 42. Checklist: change with the document. */
+/* docs/upstream.md §3.5: record R1 of docs/protocol.md §10.1 in its sealed
+ * frame of §10.2, as heard in §10.4, spool row 42. Checklist: change with
+ * the document. */
+#define VEC_FRAME "118c3d91f42345abb23158edb7b2e92dfa6b1f5e1e238c3a39f9e09766e912c8"
 #define VEC_BATCH                                                                 \
+    "02010001"                                                                    \
+    "000000000000002a8c3d91f40001234500000191f23a6e1233be27a0ff9fe309007d000711" \
+    "011100c00025c48e02505f0c002a171f2e"                                          \
+    "20" VEC_FRAME
+/* the same row from a version 1 gateway: no frame */
+#define VEC_BATCH_V1                                                              \
     "01010001"                                                                    \
     "000000000000002a8c3d91f40001234500000191f23a6e1233be27a0ff9fe309007d000711" \
     "011100c00025c48e02505f0c002a171f2e"
@@ -45,6 +53,7 @@ static struct spool_row vector_row(void)
     r.rx = rx_at(7, -97);
     r.record_len = (uint8_t)unhex("011100c00025c48e02505f0c002a171f2e", rec, sizeof rec);
     memcpy(r.record, rec, r.record_len);
+    r.frame_len = (uint8_t)unhex(VEC_FRAME, r.frame, sizeof r.frame);
     return r;
 }
 
@@ -79,6 +88,33 @@ Test(codec, decodes_the_documented_batch_field_by_field)
     cr_assert_eq(rows[0].rx.station, 7);
     cr_assert_eq(record_decode(rows[0].record, rows[0].record_len, &rec), PROTO_OK);
     cr_assert_eq(rec.activity, ACT_ALCOHOL_SCREENING);
+    cr_assert_eq(rows[0].frame_len, 32);
+    cr_assert_eq(memcmp(rows[0].frame, vector_row().frame, 32), 0);
+}
+
+Test(codec, still_decodes_a_version_1_batch_without_its_frame)
+{
+    uint8_t in[128];
+    struct spool_row rows[1];
+    size_t n, len = unhex(VEC_BATCH_V1, in, sizeof in);
+    cr_assert_eq(upstream_batch_decode(in, len, rows, 1, &n), PROTO_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(rows[0].counter, 0x12345u);
+    cr_assert_eq(rows[0].record_len, 17);
+    cr_assert_eq(rows[0].frame_len, 0);
+}
+
+Test(codec, refuses_a_frame_length_no_uplink_has)
+{
+    struct spool_row r = vector_row();
+    uint8_t out[UPSTREAM_BATCH_MAX_LEN], in[128];
+    struct spool_row rows[1];
+    size_t len, n;
+    r.frame_len = 26;
+    cr_assert_eq(upstream_batch_encode(&r, 1, out, sizeof out, &len), PROTO_ERR_OUT_OF_RANGE);
+    len = unhex(VEC_BATCH, in, sizeof in);
+    in[4 + 37 + 17] = 33; /* the frame length byte */
+    cr_assert_eq(upstream_batch_decode(in, len, rows, 1, &n), PROTO_ERR_OUT_OF_RANGE);
 }
 
 Test(codec, round_trips_a_full_batch_of_every_record_length)
@@ -139,7 +175,7 @@ Test(codec, rejects_a_batch_whose_header_or_fields_are_impossible)
         uint8_t value;
         int want;
     } cases[] = {
-        {0, 2, PROTO_ERR_BAD_VERSION},     /* version 2 */
+        {0, 3, PROTO_ERR_BAD_VERSION},     /* version 3 */
         {1, 2, PROTO_ERR_BAD_TYPE},        /* an ACK is not a batch */
         {3, 0, PROTO_ERR_OUT_OF_RANGE},    /* count 0 */
         {4 + 7, 0, PROTO_ERR_OUT_OF_RANGE}, /* row id 0 */

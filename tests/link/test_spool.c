@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include "linkutil.h"
+#include "proto_err.h"
 
 #define DEV 0x8c3d91f4u
 
@@ -379,5 +380,51 @@ Test(spool, gives_the_space_of_a_grown_wal_back_after_a_failed_transaction)
     cr_assert_eq(spool_begin(s, err, sizeof err), SPOOL_OK, "%s", err);
     cr_assert_eq(put_one(s, 4000), SPOOL_NEW);
     cr_assert_eq(spool_commit(s, err, sizeof err), SPOOL_OK, "%s", err);
+}
+
+Test(spool, keeps_the_sealed_frame_for_the_collector_and_upgrades_a_version_1_spool)
+{
+    struct record r = rec_guard(9);
+    struct spool_rx rx = rx_at(3, -97);
+    struct spool_row row, out[2];
+    uint8_t frame[RADIO_UPLINK_MAX_LEN];
+    char err[256];
+    size_t n = 0, i;
+    sqlite3 *h;
+    struct spool *s;
+
+    /* a spool as a gateway before schema 2 wrote it, holding one row */
+    cr_assert_eq(sqlite3_open(tpath("old.spool"), &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h,
+        "CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, device INTEGER NOT NULL,"
+        " counter INTEGER NOT NULL, record BLOB NOT NULL, rx_time_ms INTEGER NOT NULL,"
+        " freq_hz INTEGER NOT NULL, rssi_dBm INTEGER NOT NULL, snr_qdB INTEGER NOT NULL,"
+        " sf INTEGER NOT NULL, bw_kHz INTEGER NOT NULL, station INTEGER NOT NULL,"
+        " spooled_at_ms INTEGER NOT NULL, UNIQUE(device, counter));"
+        "CREATE TABLE devices(device INTEGER PRIMARY KEY, ref INTEGER NOT NULL,"
+        " acked INTEGER NOT NULL, last_ack_time INTEGER NOT NULL, held BLOB NOT NULL);"
+        "INSERT INTO outbox VALUES(1, 7, 8, x'0151000000250000000000001e', 0, 868100000, -97,"
+        " -29, 9, 125, 3, 0);"
+        "PRAGMA application_id = 1280267088; PRAGMA user_version = 1;", NULL, NULL, NULL),
+        SQLITE_OK, "%s", sqlite3_errmsg(h));
+    sqlite3_close(h);
+    s = NULL;
+    {
+        struct spool_options o = {0, 0};
+        cr_assert_eq(spool_open(&s, tpath("old.spool"), &o, err, sizeof err), SPOOL_OK, "%s", err);
+    }
+    for (i = 0; i < sizeof frame; i++)
+        frame[i] = (uint8_t)(0x11 + i);
+    cr_assert_eq(spool_row_fill(&row, 7, 9, &r, &rx), 0);
+    cr_assert_eq(spool_row_set_frame(&row, frame, 26), PROTO_ERR_OUT_OF_RANGE);
+    cr_assert_eq(spool_row_set_frame(&row, frame, 30), 0);
+    cr_assert_eq(spool_put(s, &row, err, sizeof err), SPOOL_NEW, "%s", err);
+    cr_assert_eq(spool_unsent(s, 0, 0, out, 2, &n, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(out[0].counter, 8);
+    cr_assert_eq(out[0].frame_len, 0, "a row spooled before schema 2 has no frame");
+    cr_assert_eq(out[1].counter, 9);
+    cr_assert_eq(out[1].frame_len, 30);
+    cr_assert_eq(memcmp(out[1].frame, frame, 30), 0);
     spool_close(s);
 }

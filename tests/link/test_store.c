@@ -1,6 +1,10 @@
 /* test_store.c -- the collector's database: exactly once, receptions,
  * voids in either order, heartbeats, quarantine, and a full disk. */
 #define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE /* setgroups */
+#include <grp.h>
+#include <sys/wait.h>
+
 #include "linkutil.h"
 #include "store.h"
 
@@ -245,4 +249,88 @@ Test(store, refuses_a_database_written_by_a_newer_collector)
     sqlite3_close(h);
     cr_assert_eq(store_open(&s2, tpath("collector.db"), NULL, err, sizeof err), STORE_ERR_SCHEMA);
     cr_assert_neq(strstr(err, "newer"), NULL, "%s", err);
+}
+
+/* ---- files: who may read the record of truth --------------------------- */
+
+static int mode_of(const char *name)
+{
+    struct stat sb;
+    cr_assert_eq(stat(tpath(name), &sb), 0, "%s is missing", name);
+    return (int)(sb.st_mode & 0777);
+}
+
+Test(store, creates_its_database_and_wal_for_owner_and_group_only)
+{
+    struct spool_row r = guard_row(1, 1);
+    enum store_outcome out[1];
+    umask(022); /* the usual one: without care, files would be 0644 */
+    store_close(st);
+    tdir_remove();
+    tdir_make();
+    {
+        char err[256];
+        cr_assert_eq(store_open(&st, tpath("collector.db"), NULL, err, sizeof err), STORE_OK,
+                     "%s", err);
+        cr_assert_eq(store_gateway(st, "gw-a", "0000000000000000000000000000000000000000",
+                                   &gw_a, err, sizeof err), STORE_OK, "%s", err);
+    }
+    put(gw_a, &r, 1, out);
+    cr_assert_eq(mode_of("collector.db"), 0640, "database mode %o", mode_of("collector.db"));
+    cr_assert_eq(mode_of("collector.db-wal"), 0640, "wal mode %o", mode_of("collector.db-wal"));
+    cr_assert_eq(mode_of("collector.db-shm"), 0640, "shm mode %o", mode_of("collector.db-shm"));
+}
+
+/* docs/reports.md: analysts read with `sqlite3 -readonly`, as an account
+ * that may read the files but not write them or their directory. */
+Test(store, lets_a_read_only_account_open_a_cleanly_closed_database)
+{
+    static const char *const files[] = {"collector.db", "collector.db-wal", "collector.db-shm"};
+    struct spool_row r = guard_row(1, 1);
+    enum store_outcome out[1];
+    size_t i;
+    pid_t pid;
+    int status;
+    if (geteuid() != 0)
+        cr_skip_test("needs root to become another user (nobody)");
+    put(gw_a, &r, 1, out);
+    store_close(st); /* a clean stop of the collector */
+    st = NULL;
+    cr_assert_eq(chmod(tdir, 0755), 0);
+    for (i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (access(tpath(files[i]), F_OK) == 0)
+            cr_assert_eq(chown(tpath(files[i]), (uid_t)-1, 65534), 0); /* group nogroup */
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        sqlite3 *h = NULL;
+        sqlite3_stmt *q = NULL;
+        int rc;
+        if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(90);
+        rc = sqlite3_open_v2(tpath("collector.db"), &h, SQLITE_OPEN_READONLY, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_prepare_v2(h, "SELECT count(*) FROM records", -1, &q, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1 ? 0 : 91;
+        if (rc)
+            fprintf(stderr, "read-only open as nobody: %s\n", h ? sqlite3_errmsg(h) : "?");
+        sqlite3_finalize(q);
+        sqlite3_close(h);
+        _exit(rc ? 1 : 0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "a read-only account cannot read the database (status %d)", status);
+}
+
+/* Item 21: one spelling of a device id wherever a person reads it. */
+Test(store, shows_device_ids_as_eight_hex_digits_in_every_view)
+{
+    struct spool_row r = guard_row(1, 1);
+    enum store_outcome out[1];
+    put(gw_a, &r, 1, out);
+    cr_assert_eq(q("SELECT count(*) FROM activity_records WHERE device = '11223344'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM device_health WHERE device = '11223344'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM reception_quality WHERE device = '11223344'"), 1);
 }

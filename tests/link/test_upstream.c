@@ -53,7 +53,7 @@ TestSuite(link, .init = setup, .fini = teardown, .timeout = 30);
 
 static void collector_start(const char *bind, const struct store_options *opt)
 {
-    struct intake_config cfg = {bind, tpath("collector.key"), tpath("allowed")};
+    struct intake_config cfg = {bind, tpath("collector.key"), tpath("allowed"), NULL, 0};
     char err[512];
     cr_assert_eq(store_open(&cst, tpath("collector.db"), opt, err, sizeof err), STORE_OK, "%s",
                  err);
@@ -320,7 +320,7 @@ Test(link, never_delivers_to_a_collector_with_another_key)
 
 Test(link, refuses_a_collector_secret_key_file_others_can_read)
 {
-    struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed")};
+    struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
     cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
@@ -333,7 +333,7 @@ Test(link, refuses_a_collector_secret_key_file_others_can_read)
 
 Test(link, refuses_an_allowed_gateways_file_anyone_may_write)
 {
-    struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed")};
+    struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
     cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
