@@ -53,8 +53,12 @@ void sx126x_lora_uplink(struct sx126x_lora *p, uint32_t freq_hz, uint8_t sf, uin
 void sx126x_lora_downlink(struct sx126x_lora *p, uint32_t freq_hz, uint8_t sf, uint16_t bw_kHz,
                           int8_t power_dBm)
 {
+    /* docs/protocol.md §3.1: the ack differs from an uplink only in its
+     * frequency and inverted IQ; its CRC is on, as the ack's time on air in
+     * §9 assumes (in explicit-header mode the receiver takes the CRC's
+     * presence from the header, so a listener's own setting does not
+     * matter; the sender's does) */
     sx126x_lora_uplink(p, freq_hz, sf, bw_kHz, power_dBm);
-    p->crc_on = 0;
     p->iq_inverted = 1;
 }
 

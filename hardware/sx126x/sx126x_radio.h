@@ -3,7 +3,7 @@
  * The handheld's radio: send() puts an uplink on air with the uplink
  * settings of docs/protocol.md §3.1 (CRC on, normal IQ, sync word 0x12);
  * listen() asks for the ack's settings (its frequency, the uplink's SF and
- * bandwidth, CRC off, inverted IQ) until close_ms. The chip can do one at a
+ * bandwidth, CRC on, inverted IQ) until close_ms. The chip can do one at a
  * time, so a listen() that arrives while the uplink is still on air is kept
  * and started at TxDone: receive() (which the firmware calls from its tick,
  * and the board's main loop runs the tick when DIO1 wakes it) services the

@@ -161,7 +161,7 @@ Test(sx126x, receives_an_ack_with_inverted_iq_and_reports_rssi_and_snr, .init = 
     cr_assert_eq(m.mode, SX126X_MODE_RX);
     cr_assert_eq(m.reg_iq & 0x04, 0, "inverted IQ: bit 2 cleared (§15.4)");
     cr_assert_eq(m.iq_inverted, 1);
-    cr_assert_eq(m.crc_on, 0);
+    cr_assert_eq(m.crc_on, 1, "the ack's CRC is on (docs/protocol.md §3.1)");
     memset(&air, 0, sizeof air);
     air.freq_hz = 869525000u, air.sf = 9, air.bw_kHz = 125, air.cr = 5, air.iq_inverted = 0;
     air.sync_word = 0x1424;
@@ -346,7 +346,7 @@ Test(sx126x_radio, a_listen_during_the_uplink_starts_rx_with_ack_settings_at_tx_
     cr_assert_eq(m.mode, SX126X_MODE_RX, "TxDone started the ack window (mode %d)", m.mode);
     cr_assert_eq(txl.n, 1);
     cr_assert_eq(m.iq_inverted, 1);
-    cr_assert_eq(m.crc_on, 0);
+    cr_assert_eq(m.crc_on, 1, "the ack's CRC is on (docs/protocol.md §3.1)");
     cr_assert_eq(m.freq_word, sx126x_freq_word(869525000u));
     /* the chip's own timeout ends the window at close (within a ms) */
     cr_assert_leq(m.rx_timeout_at_us / 1000u, close + 1);

@@ -187,7 +187,7 @@ Test(sx126x_modem, sends_the_ack_with_ack_settings_and_answers_tx_done)
     cr_assert_eq(seen.n, 1);
     cr_assert_eq(seen.air.freq_hz, 869525000u);
     cr_assert_eq(seen.air.iq_inverted, 1);
-    cr_assert_eq(seen.air.crc_on, 0);
+    cr_assert_eq(seen.air.crc_on, 1, "the ack goes out with its CRC (§3.1)");
     cr_assert_eq(seen.air.sf, 9);
     cr_assert_eq(seen.len, 23);
     true_local_us = (uint64_t)((int64_t)tx_at - UNIX_OFFSET) * 1000u;
