@@ -77,7 +77,6 @@ static int restore_device(void *ctx, const struct station_device *saved)
 int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_t *stop,
                 char *err, size_t errlen)
 {
-    struct modemlink_config mc;
     struct spool_options so;
     struct upstream_config uc;
     size_t loaded = 0;
@@ -107,13 +106,8 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
     log_info("spool %s: %lld records waiting for the collector", cfg->spool,
              (long long)spool_depth(d->spool));
 
-    memset(&mc, 0, sizeof mc);
-    mc.port.path = cfg->port;
-    mc.port.baud = cfg->baud;
-    mc.port.flow = cfg->flow;
-    mc.port.driver = cfg->port_driver;
     /* A modem that is not there yet is not fatal: the link retries. */
-    if (modemlink_open(&d->ml, &mc, t, err, errlen) != 0)
+    if (modemdrv_open(&d->ml, cfg, t, err, errlen) != 0)
         log_warn("modem: %s (retrying)", err);
 
     memset(&uc, 0, sizeof uc);
@@ -320,7 +314,7 @@ static void finish_batch(struct daemon *d, int64_t now)
         return;
     }
     for (i = 0; i < d->nacks; i++) {
-        if (modemlink_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
+        if (modemdrv_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
             d->acks_sent++;
     }
     for (i = 0; d->feed && i < d->nfresh; i++)
@@ -331,7 +325,7 @@ static void finish_batch(struct daemon *d, int64_t now)
 
 static void watch_links(struct daemon *d, int64_t now)
 {
-    int up = modemlink_is_up(&d->ml, now);
+    int up = modemdrv_is_up(&d->ml, now);
     int coll = upstream_stats(d->up)->connected;
     if (up != d->modem_was_up) {
         if (up)
@@ -365,12 +359,12 @@ static void watch_links(struct daemon *d, int64_t now)
 int daemon_run(struct daemon *d, char *err, size_t errlen)
 {
     while (!*d->stop) {
-        int fd = modemlink_fd(&d->ml), ready = 0;
+        int fd = modemdrv_fd(&d->ml), ready = 0;
         int64_t t = now_ms();
-        int timeout = modemlink_timeout_ms(&d->ml, t);
+        int timeout = modemdrv_timeout_ms(&d->ml, t);
         if (timeout < 0 || timeout > DAEMON_STATUS_PERIOD_MS)
             timeout = DAEMON_STATUS_PERIOD_MS;
-        if (modemlink_poll_events(&d->ml) & POLLOUT)
+        if (modemdrv_poll_events(&d->ml) & POLLOUT)
             timeout = timeout > 20 ? 20 : timeout; /* output waits: come back soon */
         if (upstream_service(d->up, fd >= 0 ? &fd : NULL, &ready, fd >= 0 ? 1 : 0, timeout, err,
                              errlen) != UPSTREAM_OK) {
@@ -379,12 +373,12 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
         }
         t = now_ms();
         if (fd >= 0) {
-            short ev = (short)((ready ? POLLIN : 0) | (modemlink_poll_events(&d->ml) & POLLOUT));
+            short ev = (short)((ready ? POLLIN : 0) | (modemdrv_poll_events(&d->ml) & POLLOUT));
             if (ev)
-                modemlink_on_events(&d->ml, ev, t, on_modem_msg, d);
+                modemdrv_on_events(&d->ml, ev, t, on_modem_msg, d);
         }
         finish_batch(d, t);
-        modemlink_tick(&d->ml, t);
+        modemdrv_tick(&d->ml, t);
         watch_links(d, t);
         if (t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)
             daemon_write_status(d, t);
@@ -400,7 +394,7 @@ void daemon_close(struct daemon *d)
         feed_close(d->feed);
     if (d->up)
         upstream_close(d->up);
-    modemlink_close(&d->ml);
+    modemdrv_close(&d->ml);
     if (d->spool)
         spool_close(d->spool);
     /* the keys live in the station table: wipe before freeing */

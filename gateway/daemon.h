@@ -24,7 +24,7 @@
 
 #include "config.h"
 #include "feed.h"
-#include "modemlink.h"
+#include "modemdrv.h"
 #include "spool.h"
 #include "station.h"
 #include "upstream.h"
@@ -52,7 +52,7 @@ struct daemon {
     struct station st;
     struct station_device *devs;
     struct daemon_device *view;  /* parallel to devs */
-    struct modemlink ml;
+    struct modemdrv ml;          /* lofte, rui3 or wio-e5 (modemdrv.h) */
     struct spool *spool;
     struct upstream *up;
     struct feed *feed;
