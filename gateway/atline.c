@@ -160,6 +160,7 @@ static void rui3_rx(const char *s, size_t n, struct atline_msg *m)
         return;
     }
     if (parse_num(s, (size_t)(c1 - s), 0, -200, 50, &rssi) != 0 ||
+        memchr(c1 + 1, '.', (size_t)(c2 - c1 - 1)) || /* RUI3 prints an int8 */
         parse_num(c1 + 1, (size_t)(c2 - c1 - 1), 1, -128, 127, &snr) != 0) {
         reject(m, ATLINE_REJ_BAD_NUMBER);
         return;
@@ -212,6 +213,12 @@ static void rui3_line(const char *s, size_t n, struct atline_msg *m)
     if (starts(s, n, "+EVT:RXP2P,") || starts(s, n, "+EVT:RXP2P ")) {
         /* v1.0.x two-line form "+EVT:RXP2P, RSSI -37, SNR 11" */
         reject(m, ATLINE_REJ_LEGACY);
+        return;
+    }
+    if (starts(s, n, "P2P_RX_ON already") || starts(s, n, "RAKwireless") ||
+        starts(s, n, "-----")) {
+        /* the busy error's preamble and the boot banner's first lines */
+        reject(m, ATLINE_REJ_NONE);
         return;
     }
     if (starts(s, n, "Current Work Mode:")) {
@@ -398,7 +405,8 @@ void atline_classify(struct atline *a, const char *line, size_t len, struct atli
         a->stats.blank++;
         return;
     }
-    if ((line[0] == 'A' || line[0] == 'a') && len >= 2 && (line[1] == 'T' || line[1] == 't')) {
+    if ((line[0] == 'A' || line[0] == 'a') && len >= 2 && (line[1] == 'T' || line[1] == 't') &&
+        !(len > 2 && line[2] == '_')) { /* "AT_ERROR" & co. are RUI3 statuses */
         /* Our own command echoed (echo on). RUI3 also answers a query with
          * "AT+NAME=value", which reads like the echo of a set command: it
          * is passed on as a value, and the driver takes a value only as

@@ -230,7 +230,9 @@ static int next_ack(const struct atmodem *m)
  * tx_at_ms: its own wire time and the modem's latency to it before. */
 static int64_t send_due_ms(const struct atmodem *m, const struct modem_tx *tx)
 {
-    int64_t lat = m->lat_send_ms ? m->lat_send_ms : ATMODEM_LAT_DEFAULT_MS;
+    /* until one send was measured, the other commands' latency */
+    int64_t lat = m->lat_send_ms ? m->lat_send_ms
+                : m->lat_cmd_ms  ? m->lat_cmd_ms : ATMODEM_LAT_DEFAULT_MS;
     /* "AT+TEST=TXLRPKT,\"" + hex + "\"" is the longer of the two */
     return (int64_t)tx->tx_at_ms - lat - wire_ms(m, 18 + 2u * tx->len);
 }
@@ -442,6 +444,9 @@ static void on_line(struct atmodem *m, const struct atline_msg *l, int64_t line_
                     size_t chars)
 {
     struct atmodem_cmd *c = m->waiting ? &m->script[m->at] : NULL;
+    /* a status was printed when its first byte left the module: the
+     * command's latency ends there, not when the line is through */
+    int64_t line_start_ms = line_end_ms - wire_ms(m, chars > 2 ? chars - 2 : 0);
 
     if (l->ev != ATLINE_NONE)
         m->ls.frames_ok++;
@@ -492,13 +497,13 @@ static void on_line(struct atmodem *m, const struct atline_msg *l, int64_t line_
         /* Wio-E5: the reply of that name ends the command */
         if (strcmp(l->name, c->name) != 0)
             return;
-        finished(m, 1, 0, l->text, line_end_ms);
+        finished(m, 1, 0, l->text, line_start_ms);
         step(m, line_end_ms);
         return;
     case ATLINE_OK:
         if (!c)
             return;
-        finished(m, 1, 0, m->value, line_end_ms);
+        finished(m, 1, 0, m->value, line_start_ms);
         m->value[0] = 0;
         step(m, line_end_ms);
         return;
@@ -509,7 +514,7 @@ static void on_line(struct atmodem *m, const struct atline_msg *l, int64_t line_
         if (m->cfg.grammar == ATLINE_WIOE5 && strcmp(l->name, c->name) != 0)
             return;
         m->value[0] = 0;
-        finished(m, 0, l->ev == ATLINE_BUSY, l->text, line_end_ms);
+        finished(m, 0, l->ev == ATLINE_BUSY, l->text, line_start_ms);
         step(m, line_end_ms);
         return;
     default:

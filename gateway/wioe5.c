@@ -58,7 +58,8 @@ static void wioe5_setup(struct atmodem *m)
 {
     atmodem_push(m, ATMODEM_TAG_PLAIN, "AT", 0, "AT");
     atmodem_push(m, ATMODEM_TAG_VERSION, "VER", 0, "AT+VER");
-    atmodem_push(m, ATMODEM_TAG_OPTIONAL, "LOG", 0, "AT+LOG=QUIET");
+    /* no AT+LOG=QUIET: its own reply is a +LOG line, which the parser
+     * skips as chatter like every other +LOG line */
     atmodem_push(m, ATMODEM_TAG_PLAIN, "MODE", 0, "AT+MODE=TEST");
     wioe5_rfcfg(m, &m->cfg.uplink);
     atmodem_push(m, ATMODEM_TAG_RX_ON, "TEST", 0, "AT+TEST=RXLRPKT");
