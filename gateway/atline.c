@@ -135,6 +135,8 @@ static void keep_name(struct atline_msg *m, const char *s, size_t n)
     m->name[n] = 0;
 }
 
+static void refused_line(struct atline_msg *m, enum atline_reject why);
+
 static void reject(struct atline_msg *m, int reason)
 {
     m->ev = ATLINE_NONE;
@@ -393,11 +395,7 @@ static void wio_line(struct atline *a, const char *s, size_t n, struct atline_ms
 
 void atline_classify(struct atline *a, const char *line, size_t len, struct atline_msg *m)
 {
-    m->ev = ATLINE_NONE;
-    m->reject = ATLINE_REJ_NONE;
-    m->name[0] = 0;
-    m->text[0] = 0;
-    m->len = 0;
+    refused_line(m, ATLINE_REJ_NONE);
     a->stats.lines++;
     while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--; /* Wio-E5 terminals pad lines with spaces */
@@ -432,6 +430,19 @@ counted:
         a->stats.rejected[m->reject]++;
 }
 
+/* A refused line's message: nothing in it but the reason (the caller's
+ * struct is not read from before; every field it may look at is set). */
+static void refused_line(struct atline_msg *m, enum atline_reject why)
+{
+    m->ev = ATLINE_NONE;
+    m->reject = why;
+    m->name[0] = 0;
+    m->text[0] = 0;
+    m->len = 0;
+    m->rssi_dBm = 0;
+    m->snr_qdB = 0;
+}
+
 int atline_next(struct atline *a, const uint8_t *buf, size_t n, size_t *pos,
                 struct atline_msg *m)
 {
@@ -450,8 +461,7 @@ int atline_next(struct atline *a, const uint8_t *buf, size_t n, size_t *pos,
                 a->stats.rejected[ATLINE_REJ_BINARY]++;
                 a->len = 0;
                 a->binary = 0;
-                m->ev = ATLINE_NONE;
-                m->reject = ATLINE_REJ_BINARY;
+                refused_line(m, ATLINE_REJ_BINARY);
                 return 1;
             }
             a->buf[a->len] = 0;
@@ -473,8 +483,7 @@ int atline_next(struct atline *a, const uint8_t *buf, size_t n, size_t *pos,
                 a->have_len = 0;
             }
             a->len = 0;
-            m->ev = ATLINE_NONE;
-            m->reject = ATLINE_REJ_OVERLONG;
+            refused_line(m, ATLINE_REJ_OVERLONG);
             return 1;
         }
         a->buf[a->len++] = (char)c;

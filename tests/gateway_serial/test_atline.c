@@ -262,3 +262,28 @@ Test(atline, refuses_numbers_out_of_range_and_half_numbers)
                      atline_reject_name(m.reject));
     }
 }
+
+/* Found by fuzz_atline: the message of an overlong or binary line kept
+ * whatever the caller's struct held before. */
+Test(atline, sets_every_field_of_a_refused_lines_message)
+{
+    static char t[ATLINE_MAX + 8];
+    struct atline a;
+    struct atline_msg m;
+    size_t pos = 0;
+    memset(t, 'A', sizeof t);
+    t[sizeof t - 1] = '\n';
+    atline_init(&a, ATLINE_RUI3);
+    memset(&m, 0xAA, sizeof m);
+    cr_assert_eq(atline_next(&a, (const uint8_t *)t, sizeof t, &pos, &m), 1);
+    cr_assert_eq(m.reject, ATLINE_REJ_OVERLONG);
+    cr_assert_eq(m.len, 0);
+    cr_assert_str_eq(m.text, "");
+    cr_assert_eq(atline_next(&a, (const uint8_t *)t, sizeof t, &pos, &m), 0); /* its tail */
+    memset(&m, 0xAA, sizeof m);
+    pos = 0;
+    cr_assert_eq(atline_next(&a, (const uint8_t *)"O\x01K\n", 4, &pos, &m), 1);
+    cr_assert_eq(m.reject, ATLINE_REJ_BINARY);
+    cr_assert_eq(m.len, 0);
+    cr_assert_str_eq(m.name, "");
+}
