@@ -242,8 +242,9 @@ static int64_t send_due_ms(const struct atmodem *m, const struct modem_tx *tx)
 static int64_t retune_lead_ms(const struct atmodem *m)
 {
     int64_t lat = m->lat_cmd_ms ? m->lat_cmd_ms : ATMODEM_LAT_DEFAULT_MS;
-    /* RUI3: PRECV=0, P2P, IQINVER; Wio-E5: RFCFG (longer line) */
-    return 3 * (lat + wire_ms(m, 60)) + ATMODEM_RETUNE_MARGIN_MS;
+    /* RUI3: PRECV=0, P2P, IQINVER; Wio-E5: RFCFG (longer line); plus one
+     * command that may be out when the retune is due (a keep-alive) */
+    return 4 * (lat + wire_ms(m, 60)) + ATMODEM_RETUNE_MARGIN_MS;
 }
 
 static void start_ack(struct atmodem *m, int i, int64_t now_ms)
@@ -305,7 +306,7 @@ static void step(struct atmodem *m, int64_t now_ms)
         step(m, now_ms);
         return;
     }
-    if (now_ms - m->last_keepalive_ms >=
+    if (i < 0 && now_ms - m->last_keepalive_ms >=
         (int64_t)(m->cfg.keepalive_ms ? m->cfg.keepalive_ms : ATMODEM_KEEPALIVE_MS)) {
         m->last_keepalive_ms = now_ms;
         begin_script(m);
