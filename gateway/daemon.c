@@ -333,8 +333,16 @@ static void watch_links(struct daemon *d, int64_t now)
         else
             log_warn("modem link down on %s (no STATUS or RX for %d s)", d->cfg.port,
                      MODEMLINK_LINK_TIMEOUT_MS / 1000);
-        if (d->feed)
-            feed_event(d->feed, up ? "modem_up" : "modem_down", d->cfg.port);
+        if (d->feed) {
+            /* which modem, its firmware and its counts (docs/modems.md) */
+            struct modemdrv_info mi;
+            char detail[CONFIG_PATH_MAX + 160];
+            modemdrv_info(&d->ml, &mi);
+            snprintf(detail, sizeof detail, "%s type=%s firmware=%s rx=%llu tx=%llu",
+                     d->cfg.port, mi.type, mi.firmware[0] ? mi.firmware : "-",
+                     (unsigned long long)mi.rx, (unsigned long long)mi.tx);
+            feed_event(d->feed, up ? "modem_up" : "modem_down", detail);
+        }
         d->modem_was_up = up;
     }
     if (coll != d->collector_was_up)

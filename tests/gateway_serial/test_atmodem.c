@@ -415,3 +415,40 @@ Test(atmodem, keeps_receiving_when_lines_arrive_between_a_command_and_its_status
     cr_assert_eq(drv.u.at.lines.stats.rejected[ATLINE_REJ_UNKNOWN], 1);
     stop();
 }
+
+/* --modem picks the driver; a baud left unset is the modem's own. */
+static void open_from_args(char **argv, int argc, struct config *c)
+{
+    cr_assert_eq(config_load(c, argc, argv, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(modemdrv_open(&drv, c, at_modem_now_ms(), err, sizeof err), 0, "%s", err);
+}
+
+Test(atmodem, takes_the_modem_kind_and_its_default_baud_from_the_configuration)
+{
+    static struct config c;
+    char *wio[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                   "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                   "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--modem", "wio-e5", NULL};
+    char *rui[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                   "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                   "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--modem", "rui3", "--baud",
+                   "57600", NULL};
+    char *bad[] = {"lofte-gateway", "--port", "/tmp/x", "--station_id", "3", "--collector",
+                   "tcp://127.0.0.1:7710", "--collector_public_key",
+                   "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--modem", "sx1302", NULL};
+    struct modemdrv_info mi;
+    log_set_level(LOG_LEVEL_ERROR);
+    open_from_args(wio, 11, &c);
+    cr_assert_eq(c.modem, CONFIG_MODEM_WIOE5);
+    cr_assert_eq(drv.u.at.port.cfg.baud, 9600);
+    modemdrv_info(&drv, &mi);
+    cr_assert_str_eq(mi.type, "wio-e5");
+    cr_assert_str_eq(mi.state, "closed");
+    modemdrv_close(&drv);
+    open_from_args(rui, 13, &c);
+    cr_assert_eq(c.modem, CONFIG_MODEM_RUI3);
+    cr_assert_eq(drv.u.at.port.cfg.baud, 57600, "a baud given wins");
+    modemdrv_close(&drv);
+    cr_assert_neq(config_load(&c, 11, bad, err, sizeof err), CONFIG_OK);
+    cr_assert(strstr(err, "modem"), "%s", err);
+}
