@@ -125,7 +125,7 @@ struct atmodem {
     struct atline lines;
     enum atmodem_phase phase;
     char firmware[ATMODEM_FW_MAX];  /* "RUI_4.0.6_RAK3172-E", "4.0.11"; "" unknown */
-    char refused_why[160];
+    char refused_why[200];      /* the grammar's sentence, as finished() built it */
     char value[ATLINE_VALUE_MAX];   /* RUI3: the query's value line, before its OK */
 
     struct atmodem_cmd script[ATMODEM_SCRIPT_MAX];
