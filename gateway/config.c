@@ -145,6 +145,10 @@ static const struct choice level_choices[] = {
 static const struct choice clock_choices[] = {
     {"system", CONFIG_CLOCK_SYSTEM}, {"modem", CONFIG_CLOCK_MODEM}, {NULL, 0},
 };
+static const struct choice modem_choices[] = {
+    {"lofte", CONFIG_MODEM_LOFTE}, {"rui3", CONFIG_MODEM_RUI3}, {"wio-e5", CONFIG_MODEM_WIOE5},
+    {NULL, 0},
+};
 static const struct choice help_action[] = {{"help", CONFIG_HELP}, {NULL, 0}};
 static const struct choice list_action[] = {{"list-ports", CONFIG_LIST_PORTS}, {NULL, 0}};
 
@@ -170,6 +174,9 @@ static const struct option_def config_options[] = {
     {"port_driver", 0, "serial", OPT_CHOICE, FIELD(port_driver), "auto", 0, 0, 0,
      driver_choices, NULL, "DRIVER",
      "auto: termios for pseudo terminals, else libserialport"},
+    {"modem", 0, "serial", OPT_CHOICE, FIELD(modem), "lofte", 0, 0, 0, modem_choices, NULL,
+     "KIND", "lofte (§7 framing), rui3 (RAK3172 P2P) or wio-e5 (TEST mode); an unset baud "
+     "is the modem's own: 115200, 115200, 9600"},
 
     /* [gateway]: this station */
     {"station_id", 0, "gateway", OPT_UINT, FIELD(station_id), NULL, OPT_REQUIRED, 1, 65535,

@@ -65,6 +65,14 @@ enum config_err {
 
 const char *config_strerror(int err);
 
+/* The receiver modem's kind (docs/modems.md); each has its default baud
+ * rate (modemdrv.h). Checklist: follows config.c's modem_choices. */
+enum config_modem {
+    CONFIG_MODEM_LOFTE = 0,   /* lofte's own serial protocol, docs/protocol.md §7 */
+    CONFIG_MODEM_RUI3 = 1,    /* RAK3172 & co., RUI3 AT firmware, LoRa P2P */
+    CONFIG_MODEM_WIOE5 = 2    /* Seeed Wio-E5 / LoRa-E5 AT firmware, TEST mode */
+};
+
 /* What the command line asks for besides running. */
 enum config_action {
     CONFIG_RUN = 0,
@@ -99,6 +107,7 @@ struct config {
     uint32_t baud;
     enum port_flow flow;
     enum port_driver port_driver;
+    enum config_modem modem;                /* which driver speaks to it */
     char keys[CONFIG_PATH_MAX];             /* per-device key file (keystore.h) */
     uint16_t station_id;                    /* 1..65535, in every ack */
     char spool[CONFIG_PATH_MAX];            /* SQLite spool database */

@@ -158,7 +158,6 @@ static void save_key_checks(struct daemon *d)
 int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_t *stop,
                 char *err, size_t errlen)
 {
-    struct modemlink_config mc;
     struct spool_options so;
     struct upstream_config uc;
     size_t loaded = 0;
@@ -195,13 +194,8 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
     log_info("spool %s: %lld records waiting for the collector", cfg->spool,
              (long long)spool_depth(d->spool));
 
-    memset(&mc, 0, sizeof mc);
-    mc.port.path = cfg->port;
-    mc.port.baud = cfg->baud;
-    mc.port.flow = cfg->flow;
-    mc.port.driver = cfg->port_driver;
     /* A modem that is not there yet is not fatal: the link retries. */
-    if (modemlink_open(&d->ml, &mc, t, err, errlen) != 0)
+    if (modemdrv_open(&d->ml, cfg, t, err, errlen) != 0)
         log_warn("modem: %s (retrying)", err);
 
     memset(&uc, 0, sizeof uc);
@@ -513,7 +507,7 @@ static void finish_batch(struct daemon *d, int64_t now)
     }
     d->acks_batched += d->batch_frames - d->nbatch;
     for (i = 0; i < d->nacks; i++) {
-        if (modemlink_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
+        if (modemdrv_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
             d->acks_sent++;
     }
     for (i = 0; d->feed && i < d->nfresh; i++)
@@ -524,7 +518,7 @@ static void finish_batch(struct daemon *d, int64_t now)
 
 static void watch_links(struct daemon *d, int64_t now)
 {
-    int up = modemlink_is_up(&d->ml, now);
+    int up = modemdrv_is_up(&d->ml, now);
     int coll = upstream_stats(d->up)->connected;
     if (up != d->modem_was_up) {
         if (up)
@@ -532,8 +526,16 @@ static void watch_links(struct daemon *d, int64_t now)
         else
             log_warn("modem link down on %s (no STATUS or RX for %d s)", d->cfg.port,
                      MODEMLINK_LINK_TIMEOUT_MS / 1000);
-        if (d->feed)
-            feed_event(d->feed, up ? "modem_up" : "modem_down", d->cfg.port);
+        if (d->feed) {
+            /* which modem, its firmware and its counts (docs/modems.md) */
+            struct modemdrv_info mi;
+            char detail[CONFIG_PATH_MAX + 160];
+            modemdrv_info(&d->ml, &mi);
+            snprintf(detail, sizeof detail, "%s type=%s firmware=%s rx=%llu tx=%llu",
+                     d->cfg.port, mi.type, mi.firmware[0] ? mi.firmware : "-",
+                     (unsigned long long)mi.rx, (unsigned long long)mi.tx);
+            feed_event(d->feed, up ? "modem_up" : "modem_down", detail);
+        }
         d->modem_was_up = up;
     }
     if (coll != d->collector_was_up)
@@ -558,12 +560,12 @@ static void watch_links(struct daemon *d, int64_t now)
 int daemon_run(struct daemon *d, char *err, size_t errlen)
 {
     while (!*d->stop) {
-        int fd = modemlink_fd(&d->ml), ready = 0;
+        int fd = modemdrv_fd(&d->ml), ready = 0;
         int64_t t = now_ms();
-        int timeout = modemlink_timeout_ms(&d->ml, t);
+        int timeout = modemdrv_timeout_ms(&d->ml, t);
         if (timeout < 0 || timeout > DAEMON_STATUS_PERIOD_MS)
             timeout = DAEMON_STATUS_PERIOD_MS;
-        if (modemlink_poll_events(&d->ml) & POLLOUT)
+        if (modemdrv_poll_events(&d->ml) & POLLOUT)
             timeout = timeout > 20 ? 20 : timeout; /* output waits: come back soon */
         if (upstream_service(d->up, fd >= 0 ? &fd : NULL, &ready, fd >= 0 ? 1 : 0, timeout, err,
                              errlen) != UPSTREAM_OK) {
@@ -572,14 +574,14 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
         }
         t = now_ms();
         if (fd >= 0) {
-            short ev = (short)((ready ? POLLIN : 0) | (modemlink_poll_events(&d->ml) & POLLOUT));
+            short ev = (short)((ready ? POLLIN : 0) | (modemdrv_poll_events(&d->ml) & POLLOUT));
             if (ev)
-                modemlink_on_events(&d->ml, ev, t, on_modem_msg, d);
+                modemdrv_on_events(&d->ml, ev, t, on_modem_msg, d);
         }
         finish_batch(d, t);
         if (d->feed)
             feed_service(d->feed, t); /* held drug-sales records whose hold has passed */
-        modemlink_tick(&d->ml, t);
+        modemdrv_tick(&d->ml, t);
         watch_links(d, t);
         if (t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)
             daemon_write_status(d, t);
@@ -596,7 +598,7 @@ void daemon_close(struct daemon *d)
         feed_close(d->feed);
     if (d->up)
         upstream_close(d->up);
-    modemlink_close(&d->ml);
+    modemdrv_close(&d->ml);
     if (d->spool)
         spool_close(d->spool);
     /* the keys live in the station table: wipe before freeing */

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "feed.h"
 #include "log.h"
+#include "modemdrv.h"
 #include "modemlink.h"
 #include "spool.h"
 #include "station.h"
@@ -66,7 +67,7 @@ struct daemon {
     struct station st;
     struct station_device *devs;
     struct daemon_device *view;  /* parallel to devs */
-    struct modemlink ml;
+    struct modemdrv ml;          /* lofte, rui3 or wio-e5 (modemdrv.h) */
     struct spool *spool;
     struct upstream *up;
     struct feed *feed;

@@ -28,6 +28,11 @@ target_link_libraries(lofte_keystore PUBLIC lofte_proto lofte_station lofte_errb
 add_library(lofte_gwserial STATIC
   ${CMAKE_CURRENT_LIST_DIR}/port.c
   ${CMAKE_CURRENT_LIST_DIR}/modemlink.c
+  ${CMAKE_CURRENT_LIST_DIR}/modemdrv.c
+  ${CMAKE_CURRENT_LIST_DIR}/atmodem.c
+  ${CMAKE_CURRENT_LIST_DIR}/atline.c
+  ${CMAKE_CURRENT_LIST_DIR}/rui3.c
+  ${CMAKE_CURRENT_LIST_DIR}/wioe5.c
   ${CMAKE_CURRENT_LIST_DIR}/config.c)
 target_include_directories(lofte_gwserial PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_gwserial PRIVATE -Wall -Wextra -Werror)

@@ -91,9 +91,45 @@ static void json_reasons(FILE *f, const uint64_t *slots)
     }
 }
 
+/* The modem driver: type, firmware, state, radio counts, rejected lines
+ * (AT modems) by reason. */
+static void write_driver_json(struct daemon *d, FILE *f)
+{
+    struct modemdrv_info mi;
+    int i, first = 1;
+    modemdrv_info(&d->ml, &mi);
+    fprintf(f,
+            "  \"modem_driver\": {\"type\": \"%s\", \"firmware\": \"", mi.type);
+    for (i = 0; mi.firmware[i]; i++) /* the module's text: only plain characters */
+        if (mi.firmware[i] >= 0x20 && mi.firmware[i] < 0x7f && mi.firmware[i] != '"' &&
+            mi.firmware[i] != '\\')
+            fputc(mi.firmware[i], f);
+    fprintf(f, "\", \"state\": \"%s\", \"radio_rx\": %llu, \"radio_tx\": %llu, "
+               "\"rejected_lines\": {", mi.state, (unsigned long long)mi.rx,
+            (unsigned long long)mi.tx);
+    for (i = 1; mi.line_rejects && i < ATLINE_REJ_COUNT_; i++) {
+        if (!mi.line_rejects[i])
+            continue;
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", atline_reject_name(i),
+                (unsigned long long)mi.line_rejects[i]);
+        first = 0;
+    }
+    fprintf(f, "}}");
+    if (mi.at)
+        fprintf(f, ",\n  \"modem_at\": {\"setups\": %llu, \"reboots_seen\": %llu, "
+                   "\"timeouts\": %llu, \"busy\": %llu, \"acks_late\": %llu, "
+                   "\"acks_failed\": %llu, \"last_retune_ms\": %lld, "
+                   "\"last_send_latency_ms\": %lld}",
+                (unsigned long long)mi.at->setups, (unsigned long long)mi.at->reboots_seen,
+                (unsigned long long)mi.at->timeouts, (unsigned long long)mi.at->busy,
+                (unsigned long long)mi.at->acks_late, (unsigned long long)mi.at->acks_failed,
+                (long long)mi.at->last_retune_ms, (long long)mi.at->last_send_latency_ms);
+    fprintf(f, ",\n");
+}
+
 static void write_json(struct daemon *d, FILE *f, int64_t now)
 {
-    const struct modemlink_stats *ms = modemlink_stats(&d->ml);
+    const struct modemlink_stats *ms = modemdrv_stats(&d->ml);
     const struct upstream_stats *us = upstream_stats(d->up);
     struct modem_status st;
     int64_t st_age = -1;
@@ -102,13 +138,13 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
 
     fprintf(f, "{\n  \"time_ms\": %lld,\n  \"uptime_s\": %lld,\n  \"station_id\": %u,\n",
             (long long)now, (long long)((now - d->started_ms) / 1000), d->cfg.station_id);
-    have_st = modemlink_last_status(&d->ml, now, &st, &st_age) == 0;
+    have_st = modemdrv_last_status(&d->ml, now, &st, &st_age) == 0;
     fprintf(f,
             "  \"modem\": {\"port\": \"%s\", \"open\": %s, \"up\": %s, \"last_status_age_ms\": "
             "%lld, \"frames_ok\": %llu, \"rx\": %llu, \"opens\": %llu, \"reopens\": %llu, "
             "\"hangups\": %llu, \"bad_frames\": {",
-            d->cfg.port, modemlink_is_open(&d->ml) ? "true" : "false",
-            modemlink_is_up(&d->ml, now) ? "true" : "false", (long long)st_age,
+            d->cfg.port, modemdrv_is_open(&d->ml) ? "true" : "false",
+            modemdrv_is_up(&d->ml, now) ? "true" : "false", (long long)st_age,
             (unsigned long long)ms->frames_ok, (unsigned long long)ms->rx,
             (unsigned long long)ms->opens, (unsigned long long)reopens(ms),
             (unsigned long long)ms->hangups);
@@ -126,6 +162,7 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
     else
         fprintf(f, "null");
     fprintf(f, "},\n");
+    write_driver_json(d, f);
     fprintf(f,
             "  \"collector\": {\"endpoint\": \"%s\", \"connected\": %s, \"rows_delivered\": %llu, "
             "\"rows_resent\": %llu, \"auth_failures\": %llu},\n",
@@ -177,7 +214,7 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
 
 static void write_text(struct daemon *d, FILE *f, int64_t now)
 {
-    const struct modemlink_stats *ms = modemlink_stats(&d->ml);
+    const struct modemlink_stats *ms = modemdrv_stats(&d->ml);
     const struct upstream_stats *us = upstream_stats(d->up);
     struct modem_status st;
     int64_t st_age = -1, oldest = spool_oldest_age_ms(d->spool, now);
@@ -191,9 +228,9 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     fprintf(f, "lofte gateway, station %u, at %s (up %llds)\n\n", d->cfg.station_id, when,
             (long long)((now - d->started_ms) / 1000));
-    have_st = modemlink_last_status(&d->ml, now, &st, &st_age) == 0;
+    have_st = modemdrv_last_status(&d->ml, now, &st, &st_age) == 0;
     fmt_age(age, sizeof age, st_age);
-    fprintf(f, "modem      %-4s  %s, ", modemlink_is_up(&d->ml, now) ? "UP" : "DOWN", d->cfg.port);
+    fprintf(f, "modem      %-4s  %s, ", modemdrv_is_up(&d->ml, now) ? "UP" : "DOWN", d->cfg.port);
     if (have_st)
         fprintf(f, "last STATUS %s ago (modem up %us, %u frames heard, %u CRC errors, %u sent)",
                 age, st.uptime_s, st.rx_frames, st.rx_crc_errors, st.tx_frames);
@@ -209,6 +246,13 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
                    "gateway's; last RX %+lld ms); acks carry the gateway's time\n",
                 (unsigned long long)d->modem_clock_off, d->modem_clock_off == 1 ? "" : "s",
                 STATION_MODEM_CLOCK_TOLERANCE_MS, (long long)d->modem_offset_ms);
+    {
+        struct modemdrv_info mi;
+        modemdrv_info(&d->ml, &mi);
+        fprintf(f, "           %s%s%s, %s, %llu received, %llu sent\n", mi.type,
+                mi.firmware[0] ? " firmware " : "", mi.firmware, mi.state,
+                (unsigned long long)mi.rx, (unsigned long long)mi.tx);
+    }
     fprintf(f, "collector  %-4s  %s, %llu records delivered\n", us->connected ? "UP" : "DOWN",
             d->cfg.collector, (unsigned long long)us->rows_delivered);
     fmt_age(age, sizeof age, oldest);

@@ -168,6 +168,27 @@ static void station_rx(void *ctx, const uint8_t *frame, size_t len,
 
 /* --- setup ------------------------------------------------------------------ */
 
+/* The channel hands an AT modem's radio a frame: print it if the radio is
+ * listening there (uplinks: normal IQ, sync word 0x12), and remember when,
+ * in both clocks. */
+static void field_at_rx(void *ctx, const uint8_t *frame, size_t len,
+                        const struct channel_rx_meta *meta)
+{
+    struct field_at *a = ctx;
+    struct at_modem_radio r;
+    memset(&r, 0, sizeof r);
+    r.freq_hz = meta->freq_hz;
+    r.sf = meta->sf;
+    r.bw_kHz = meta->bw_kHz;
+    r.cr = meta->cr;
+    r.syncword = 0x1424;
+    r.crc_on = 1;
+    if (at_modem_receive(&a->f->at[a->i], frame, len, meta->rssi_dBm, meta->snr_qdB, &r) == 1) {
+        a->rx_real_ms = at_modem_now_ms();
+        a->rx_sim_ms = a->f->now_ms;
+    }
+}
+
 int field_init(struct field *f, const struct field_config *cfg)
 {
     struct handheld_config hc;
@@ -245,7 +266,27 @@ int field_init(struct field *f, const struct field_config *cfg)
             return -1;
         }
     }
-    for (i = 0; i < cfg->modems; i++) {
+    for (i = 0; cfg->modem_type && i < cfg->modems; i++) {
+        struct at_modem_config ac;
+        struct channel_receiver r;
+        at_modem_config_default(&ac, cfg->modem_type == 1 ? AT_MODEM_RUI3 : AT_MODEM_WIOE5,
+                                cfg->pty_link[i]);
+        if (at_modem_open(&f->at[i], &ac) != AT_MODEM_OK) {
+            field_fail(f, "AT modem %d: %s", i, f->at[i].err);
+            return -1;
+        }
+        f->atl[i].f = f;
+        f->atl[i].i = i;
+        memset(&r, 0, sizeof r);
+        r.on_rx = field_at_rx;
+        r.ctx = &f->atl[i];
+        r.loss_p = cfg->uplink_loss;
+        if (channel_add_receiver(&f->ch, &r, &f->atl[i].rx_id) != CHANNEL_OK) {
+            field_fail(f, "AT modem %d: cannot attach to the channel", i);
+            return -1;
+        }
+    }
+    for (i = 0; !cfg->modem_type && i < cfg->modems; i++) {
         struct modem_pty_config mc;
         modem_pty_config_default(&mc, cfg->pty_link[i]);
         /* STATUS is a real-time liveness signal; in simulated time an hour
@@ -396,22 +437,90 @@ static void field_plug(struct field *f)
         return;
     if (!f->unplugged && f->now_ms >= at) {
         for (i = 0; i < f->cfg.modems; i++)
-            modem_pty_unplug(&f->modem[i]);
+            if (f->cfg.modem_type)
+                at_modem_unplug(&f->at[i]);
+            else
+                modem_pty_unplug(&f->modem[i]);
         f->unplugged = 1;
         if (f->cfg.progress)
             fprintf(f->cfg.progress, "sim: modem unplugged\n");
     } else if (f->unplugged == 1 && f->now_ms >= at + (uint64_t)f->cfg.unplug_s * 1000u) {
         for (i = 0; i < f->cfg.modems; i++)
-            modem_pty_replug(&f->modem[i], f->now_ms);
+            if (f->cfg.modem_type)
+                at_modem_replug(&f->at[i]);
+            else
+                modem_pty_replug(&f->modem[i], f->now_ms);
         f->unplugged = 2; /* once */
         if (f->cfg.progress)
             fprintf(f->cfg.progress, "sim: modem plugged in again\n");
     }
 }
 
+/* AT modems answer in real time: after a reception, wait (real time, sim
+ * time standing still) for the gateway's ack to go on air, and put it on
+ * the channel at the sim time that corresponds. */
+static void field_at_modems(struct field *f)
+{
+    int i;
+    for (i = 0; i < f->cfg.modems; i++) {
+        struct at_modem *m = &f->at[i];
+        struct field_at *a = &f->atl[i];
+        struct at_modem_tx tx;
+        int wait = m->stats.rx_printed != a->printed_seen, got = 0;
+        int64_t deadline = at_modem_now_ms() + (wait ? (int64_t)f->cfg.gateway_wait_ms : 0);
+        a->printed_seen = m->stats.rx_printed;
+        do {
+            at_modem_poll(m, wait ? 2 : 0);
+            while (at_modem_take_tx(m, &tx)) {
+                struct board_radio_params p;
+                uint64_t ticket, start;
+                int64_t d = tx.start_ms - a->rx_real_ms;
+                start = a->rx_sim_ms + (uint64_t)(d > 0 ? d : 0);
+                if (start < f->now_ms)
+                    start = f->now_ms;
+                p.freq_hz = tx.radio.freq_hz;
+                p.sf = tx.radio.sf;
+                p.bw_kHz = tx.radio.bw_kHz;
+                p.power_dBm = tx.radio.power_dBm;
+                (void)channel_downlink(&f->ch, a->rx_id, tx.frame, tx.len, &p, start, &ticket);
+                got = 1;
+            }
+        } while (wait && !got && at_modem_now_ms() < deadline);
+        /* The module is blind while it retunes, sends and retunes back
+         * (real time); simulated time would race through hours of uplinks
+         * meanwhile. Stand still until it receives again: blind time is
+         * not modelled in simulated time (test_atmodem.c measures it). */
+        deadline = at_modem_now_ms() + 3000;
+        while ((got || m->tx_busy || m->ntx) && !m->rx_on && at_modem_now_ms() < deadline) {
+            at_modem_poll(m, 2);
+            got = 1;
+        }
+    }
+}
+
+void field_wait_real(struct field *f, uint32_t ms)
+{
+    int64_t end = real_ms() + ms;
+    int i;
+    if (!f->cfg.modem_type) {
+        struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        return;
+    }
+    /* an AT modem answers its gateway in real time, also before the
+     * scenario starts (the gateway sets it up then) */
+    while (real_ms() < end)
+        for (i = 0; i < f->cfg.modems; i++)
+            at_modem_poll(&f->at[i], 5);
+}
+
 static void field_modems(struct field *f)
 {
     int i;
+    if (f->cfg.modem_type) {
+        field_at_modems(f);
+        return;
+    }
     for (i = 0; i < f->cfg.modems; i++) {
         struct modem_pty *m = &f->modem[i];
         struct modem_tx tx[8];
@@ -504,7 +613,10 @@ void field_free(struct field *f)
 {
     int i;
     for (i = 0; i < f->cfg.modems; i++)
-        modem_pty_close(&f->modem[i]);
+        if (f->cfg.modem_type)
+            at_modem_close(&f->at[i]);
+        else
+            modem_pty_close(&f->modem[i]);
     for (i = 0; i < f->n; i++)
         sim_board_free(&f->boards[i]);
     scenario_free(&f->sc);

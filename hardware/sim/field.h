@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "at_modem.h"
 #include "channel.h"
 #include "handheld.h"
 #include "modem_pty.h"
@@ -55,6 +56,7 @@ struct field_config {
     double uplink_loss;          /* per receiver */
     int modems;                  /* 0: in-process station; else virtual modems */
     const char *pty_link[FIELD_MAX_MODEMS]; /* symlink path per modem */
+    int modem_type;              /* 0: lofte (modem_pty), 1: RUI3, 2: Wio-E5 (at_modem) */
     uint32_t gateway_wait_ms;    /* real ms to wait for a TX after an RX */
     uint32_t drain_s;            /* after `to`, run until queues are empty, at most this */
     uint32_t day_real_ms;        /* pace: at least this much real time per simulated day */
@@ -99,6 +101,17 @@ struct field {
     size_t accepted_count, accepted_cap;
     uint64_t st_rejected, st_duplicates;
 
+    /* virtual AT modems (modem_type 1, 2): real-time emulators; the sim
+     * time of the last reception is mapped to the real time it was printed,
+     * so a TX starting d real ms later goes on air d sim ms after it */
+    struct field_at {
+        struct field *f;
+        int i, rx_id;
+        int64_t rx_real_ms;
+        uint64_t rx_sim_ms, printed_seen;
+    } atl[FIELD_MAX_MODEMS];
+    struct at_modem at[FIELD_MAX_MODEMS];
+
     /* virtual modems */
     struct modem_pty modem[FIELD_MAX_MODEMS];
     int modem_rx[FIELD_MAX_MODEMS];
@@ -140,6 +153,9 @@ int field_run(struct field *f);
  * officers' records the station has acknowledged so far. */
 size_t field_queued(const struct field *f);
 uint64_t field_acknowledged(const struct field *f);
+
+/* Let ms of real time pass; virtual AT modems keep answering meanwhile. */
+void field_wait_real(struct field *f, uint32_t ms);
 
 void field_free(struct field *f);
 

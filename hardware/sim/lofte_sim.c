@@ -32,6 +32,8 @@ static const struct opt opts[] = {
     {"delay-ms", OPT_INT, "maximum modem latency in ms"},
     {"modem", OPT_PATH, "virtual modem symlink for a gateway (repeat for more); "
                         "none: in-process station"},
+    {"modem-type", OPT_PATH, "the virtual modems' kind: lofte (default, docs/protocol.md "
+                             "§7), rui3 or wio-e5 (AT emulators, docs/modems.md)"},
     {"gateway-wait-ms", OPT_INT, "real ms to wait for a gateway's ack per reception (200)"},
     {"day-ms", OPT_INT, "pace: at least this many real ms per simulated day (default 0)"},
     {"start-delay-ms", OPT_INT, "real ms to wait after opening the modems (a gateway starts)"},
@@ -117,7 +119,16 @@ static int parse_value(const struct opt *o, const char *arg, struct field_config
             cfg->channel.downlink_loss_p = p;
         return 0;
     case OPT_PATH:
-        if (!strcmp(o->name, "modem")) {
+        if (!strcmp(o->name, "modem-type")) {
+            if (!strcmp(arg, "lofte"))
+                cfg->modem_type = 0;
+            else if (!strcmp(arg, "rui3"))
+                cfg->modem_type = 1;
+            else if (!strcmp(arg, "wio-e5"))
+                cfg->modem_type = 2;
+            else
+                return -1;
+        } else if (!strcmp(o->name, "modem")) {
             if (cfg->modems == FIELD_MAX_MODEMS)
                 return -1;
             cfg->pty_link[cfg->modems++] = arg;
@@ -188,11 +199,9 @@ int main(int argc, char **argv)
     }
     for (i = 0; i < (size_t)cfg.modems; i++)
         fprintf(stderr, "lofte-sim: modem %zu at %s -> %s\n", i, cfg.pty_link[i],
-                modem_pty_slave_path(&f.modem[i]));
+                cfg.modem_type ? f.at[i].slave_path : modem_pty_slave_path(&f.modem[i]));
     if (start_delay_ms) {
-        struct timespec ts = {(time_t)(start_delay_ms / 1000),
-                              (long)(start_delay_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        field_wait_real(&f, start_delay_ms);
         f.real_start_ms += start_delay_ms;
     }
     rc = field_run(&f);
