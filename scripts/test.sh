@@ -39,7 +39,7 @@ cd "$BUILD"
 # CTest's summary.
 echo "lofte test: running the tests (full output: $BUILD/ctest.log)"
 status=0
-{ ctest --output-on-failure -j "$(nproc)" "$@" 2>&1; echo "ctest-status $?"; } |
+{ rc=0; ctest --output-on-failure -j "$(nproc)" "$@" 2>&1 || rc=$?; echo "ctest-status $rc"; } |
   tee ctest.log | grep --line-buffered -E '^ *[0-9]+/[0-9]+ Test +#' | sed -u 's/^ */  /'
 status=$(sed -n 's/^ctest-status //p' ctest.log)
 grep -h "Synthesis" Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/criterion: /' || true
