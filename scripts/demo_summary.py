@@ -27,6 +27,9 @@ db = sqlite3.connect("file:%s?mode=ro" % os.path.join(demo, "collector.db"), uri
 rows = db.execute("SELECT device, counter, activity, category, voided_by, clock_unset "
                   "FROM records").fetchall()
 counted = db.execute("SELECT count(*) FROM activity_records").fetchone()[0]
+# records the collector refused to count because their device tag did not
+# verify under its own copy of the keys (docs/architecture.md)
+unverified = db.execute("SELECT count(*) FROM unverified_records").fetchone()[0]
 db.close()
 held = {(d, c): (a, cat, vb, cu) for d, c, a, cat, vb, cu in rows if a != "admin.heartbeat"}
 heartbeats = sum(1 for r in rows if r[2] == "admin.heartbeat")
@@ -62,5 +65,7 @@ rest = counted - (len(held) - voids - voided - undated)
 line("counted", "%d = %d - %d voids - %d records they cancel%s" %
      (counted, len(held), voids, voided, " - %d undated" % undated if undated else "") +
      ("" if rest == 0 else " (differs by %d)" % rest))
+line("unverified", "%d records whose device tag the collector could not verify "
+     "(none is counted)" % unverified)
 line("took", "%d s" % seconds)
-sys.exit(0 if missing == 0 and extra == 0 and rest == 0 else 1)
+sys.exit(0 if missing == 0 and extra == 0 and rest == 0 and unverified == 0 else 1)

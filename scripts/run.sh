@@ -68,12 +68,6 @@ echo "lofte demo: keys"
 "$B/collector/lofte-curve-keygen" "$D/gateway/gateway" >/dev/null
 echo "$(pub "$D/gateway/gateway.pub") station-1" > "$D/allowed-gateways"
 
-echo "lofte demo: collector on tcp://127.0.0.1:$PORT, database demo/collector.db"
-"$B/collector/lofte-collector" --db "$D/collector.db" --bind "tcp://127.0.0.1:$PORT" \
-    --secret-key-file "$D/collector.key" --allowed-gateways "$D/allowed-gateways" \
-    --log-level info 2>"$D/collector.log" &
-pids="$pids $!"
-
 echo "lofte demo: simulator, $FROM .. $TO (seed $SEED, ${LOSS} radio loss)"
 mkfifo "$D/.sim-output"
 sed -u 's/^/  /' < "$D/.sim-output" &
@@ -88,6 +82,14 @@ while [ ! -e "$D/keys" ] || [ ! -L "$D/modem" ]; do
   i=$((i + 1)); [ $i -gt 100 ] && { echo "lofte demo: the simulator did not start" >&2; exit 1; }
   sleep 0.1
 done
+
+# The collector checks every record's device tag itself (docs/architecture.md,
+# the trust per hop), so it starts once the simulator has written the keys.
+echo "lofte demo: collector on tcp://127.0.0.1:$PORT, database demo/collector.db"
+"$B/collector/lofte-collector" --db "$D/collector.db" --bind "tcp://127.0.0.1:$PORT" \
+    --secret-key-file "$D/collector.key" --allowed-gateways "$D/allowed-gateways" \
+    --device-keys "$D/keys" --log-level info 2>"$D/collector.log" &
+pids="$pids $!"
 
 echo "lofte demo: gateway on the simulator's modem (status: demo/gateway/status.txt, log: demo/gateway.log)"
 "$B/gateway/lofte-gateway" --port "$D/modem" --keys "$D/keys" --station-id 1 \
