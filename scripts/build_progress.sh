@@ -12,7 +12,7 @@ build_progress() {
   _targets=""
   for _t in "$@"; do _targets="$_targets --target $_t"; done
   # shellcheck disable=SC2086 # _targets is a word list on purpose
-  { cmake --build "$_dir" -j "$(nproc)" $_targets 2>&1; echo "build-status $?"; } |
+  { _rc=0; cmake --build "$_dir" -j "$(nproc)" $_targets 2>&1 || _rc=$?; echo "build-status $_rc"; } |
     tee "$_log" |
     awk '/^\[[0-9]+\/[0-9]+\]/ {
            split(substr($1, 2, length($1) - 2), a, "/");

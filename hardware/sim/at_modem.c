@@ -253,14 +253,22 @@ static void emit(struct at_modem *m, const char *bytes)
 static void line(struct at_modem *m, const char *text)
 {
     char buf[AT_MODEM_LINE_MAX + 64];
-    snprintf(buf, sizeof buf, "%s\r\n", text);
+    int n = snprintf(buf, sizeof buf, "%s\r\n", text);
+    if (n < 0 || (size_t)n >= sizeof buf) { /* a line the module could not send whole */
+        m->stats.out_drops++;
+        return;
+    }
     emit(m, buf);
 }
 
 static void status(struct at_modem *m, const char *text)
 {
     char buf[AT_MODEM_LINE_MAX + 64];
-    snprintf(buf, sizeof buf, "\r\n%s\r\n", text);
+    int n = snprintf(buf, sizeof buf, "\r\n%s\r\n", text);
+    if (n < 0 || (size_t)n >= sizeof buf) {
+        m->stats.out_drops++;
+        return;
+    }
     emit(m, buf);
 }
 
