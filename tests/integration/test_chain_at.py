@@ -25,13 +25,16 @@ import sys
 import tempfile
 import time
 
-sys.argv = [sys.argv[0], sys.argv[1]] + sys.argv[2:]
 BUILD = os.path.abspath(sys.argv[1])
 TYPE = sys.argv[2]
 DAYS = int(sys.argv[sys.argv.index("--days") + 1]) if "--days" in sys.argv else 5
 KEEP = "--keep" in sys.argv
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_chain  # noqa: E402  (compare(), Chain, paths; its main() does not run)
+# test_chain parses its own command line when imported: give it only the
+# build directory (its main() does not run)
+_argv, sys.argv = sys.argv, [sys.argv[0], BUILD]
+import test_chain  # noqa: E402  (compare(), Chain, paths)
+sys.argv = _argv
 
 SIM = test_chain.SIM
 GATEWAY = test_chain.GATEWAY
@@ -51,7 +54,6 @@ def main():
                            stdout=subprocess.DEVNULL)
         with open(chain.path("allowed"), "w") as f:
             f.write("%s gateway-0\n" % test_chain.public_key(chain.path("gw0.pub")))
-        chain.collector()
         chain.start("sim", [SIM, "--from", "2023-04-01", "--to", test_chain.date_plus(DAYS),
                             "--seed", "5", "--devices", "3", "--loss", "0.05",
                             "--modem-type", TYPE, "--modem", chain.path("modem0"),
@@ -59,6 +61,7 @@ def main():
                             "--gateway-wait-ms", "3500", "--start-delay-ms", "2500"])
         test_chain.wait_until(lambda: os.path.exists(chain.path("keys")) and
                               os.path.islink(chain.path("modem0")), 10, "the simulator's modem")
+        chain.collector()  # after the key file exists: it checks every device tag
         state = chain.path("gw0")
         os.makedirs(state, exist_ok=True)
         chain.start("gateway0", [
