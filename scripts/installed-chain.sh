@@ -15,6 +15,11 @@ PKG=${LOFTE_PKG_DIR:-$(pwd)/build/pkg}
 [ "$(id -u)" -eq 0 ] || { echo "installed-chain: needs root (it installs packages)" >&2; exit 2; }
 fail() { echo "installed-chain: FAILED: $*" >&2; exit 1; }
 
+# From a clean slate: an earlier run's packages and files go first.
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq lofte-gateway lofte-collector lofte-tools \
+    >/dev/null 2>&1 || true
+rm -rf /var/lib/lofte /etc/lofte
+
 echo "installed-chain: installing $(ls "$PKG"/lofte-*_*.deb | grep -v dbgsym | xargs -n1 basename | tr '\n' ' ')"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     $(ls "$PKG"/lofte-*_*.deb | grep -v dbgsym) >/dev/null
@@ -48,7 +53,7 @@ trap cleanup EXIT INT TERM
 as_lofte() { exec setpriv --reuid=lofte --regid=lofte --init-groups -- "$@"; }
 pub() { sed -n 's/^public-key = //p' "$1"; }
 
-echo "$(pub /etc/lofte/gateway.pub) station-1" >> /etc/lofte/allowed-gateways
+echo "$(pub /etc/lofte/gateway.pub) station-1" > /etc/lofte/allowed-gateways
 LOFTE_COLLECTOR_OPTS="--bind tcp://127.0.0.1:$PORT"
 cmd=$(execstart lofte-collector.service | sed "s|\$LOFTE_COLLECTOR_OPTS|$LOFTE_COLLECTOR_OPTS|")
 echo "installed-chain: collector: $cmd"
@@ -73,6 +78,7 @@ ckey=$(pub /etc/lofte/collector.pub | sed 's/[&]/\\&/g')
 sed -e "s|^port = .*|port = $T/modem|" -e "s|^keys = .*|keys = $T/keys|" \
     -e "s|^collector = .*|collector = tcp://127.0.0.1:$PORT|" \
     -e "s|^collector_public_key = .*|collector_public_key = $ckey|" \
+    -e "s|^feed = .*|feed = tcp://127.0.0.1:$((PORT + 1))|" \
     /usr/share/doc/lofte-gateway/examples/gateway.ini > /etc/lofte/gateway.ini
 chmod 0640 /etc/lofte/gateway.ini && chgrp lofte /etc/lofte/gateway.ini
 cmd=$(execstart lofte-gateway.service)
