@@ -179,16 +179,10 @@ static uint32_t airtime_left_pct(const struct ui *u)
 {
     int band = dutycycle_band_of(u->h->cfg.uplink.freq_hz);
     const struct dutycycle_band *info;
-    const struct dutycycle_state *st;
-    uint64_t used = 0, share_us;
-    uint32_t minute = (uint32_t)(now(u) / DUTYCYCLE_BUCKET_MS);
-    int i;
+    uint64_t used, share_us;
     if (band < 0 || !(info = dutycycle_band_at(band)))
         return 0;
-    st = &u->h->dc.band[band];
-    for (i = 0; i < DUTYCYCLE_BUCKETS; i++)
-        if (st->bucket_minute[i] + 60u > minute && st->bucket_minute[i] <= minute)
-            used += st->bucket_us[i];
+    used = dutycycle_recent_us(&u->h->dc, u->h->cfg.uplink.freq_hz, now(u), 60u);
     share_us = (uint64_t)DUTYCYCLE_WINDOW_MS * 1000u * info->permille / 1000u;
     return used >= share_us ? 0u : (uint32_t)(100u - used * 100u / share_us);
 }

@@ -97,6 +97,19 @@ Test(nrf52_periph, battery_voltage_through_the_boards_divider)
     cr_assert_eq(m.violations, 0, "%s", m.violation);
 }
 
+Test(nrf52_periph, the_battery_gauge_follows_the_cell_curve_and_says_when_it_cannot_tell)
+{
+    cr_assert_eq(nrf52_battery_percent(-1), -1, "a failed reading is unknown, not empty");
+    cr_assert_eq(nrf52_battery_percent(3000), 0);
+    cr_assert_eq(nrf52_battery_percent(3300), 0);
+    cr_assert_eq(nrf52_battery_percent(3800), 50);
+    cr_assert_eq(nrf52_battery_percent(3850), 57, "between points: linear");
+    cr_assert_eq(nrf52_battery_percent(4200), 100);
+    cr_assert_eq(nrf52_battery_percent(4350), 100, "charging reads above 4.2 V");
+    for (int mv = 3300; mv < 4200; mv += 10)
+        cr_assert_leq(nrf52_battery_percent(mv), nrf52_battery_percent(mv + 10), "monotonic at %d", mv);
+}
+
 Test(nrf52_periph, the_uart_reads_the_fifo_and_writes_bytes)
 {
     struct nrf52_uart u;
