@@ -105,13 +105,16 @@ static struct nrf52_board *of_epd(void *spim)
     return (struct nrf52_board *)(void *)((char *)spim - offsetof(struct nrf52_board, epd_spim));
 }
 
-/* The e-paper bus's delay (reset pulses, BUSY polling during a refresh):
- * wait, and keep the radio's interrupt time and the watchdog alive. */
+/* The e-paper bus's delay (reset pulses, BUSY polling every 1 ms during a
+ * refresh): wait, and meanwhile keep the radio's interrupt time, the
+ * buttons (a press during a 2 s refresh is queued, not lost: the scanner
+ * reads levels) and the watchdog alive. */
 static void epd_delay(void *ctx, uint32_t us)
 {
     struct nrf52_board *b = of_epd(ctx);
     nrf52_delay_us(bus, us);
     latch_dio1(b);
+    (void)nrf52_board_scan_buttons(b);
     nrf52_wdt_feed(bus);
 }
 

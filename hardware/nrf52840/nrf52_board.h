@@ -10,9 +10,9 @@
  * buttons as press / long-press events, the SAADC battery gauge.
  *
  * A refresh blocks (up to ~2 s for a full one, BUSY polled by the e-paper
- * bus's delay): the e-paper bus's delay also latches the radio's DIO1
- * edge meanwhile, so an ack arriving during a refresh keeps its true
- * reception time (the clock is set from it).
+ * bus's delay): that delay also latches the radio's DIO1 edge meanwhile,
+ * so an ack arriving during a refresh keeps its true reception time (the
+ * clock is set from it), and scans the buttons, so a press is queued.
  *
  * Waking: DIO1 is GPIOTE event 0 (rising edge), the buttons raise the
  * GPIOTE PORT event through SENSE, the UART raises RXDRDY, RTC1 COMPARE0
