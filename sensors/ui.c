@@ -526,7 +526,8 @@ static void build(const struct ui *u, struct ui_view *v)
  * a second struct ui_view on the stack was 1.3 KB of the firmware's
  * 32 KiB (docs/firmware.md "Memory"). Two different views with the same
  * digest (odds 2^-32 per update) would leave the panel one update behind
- * until the next change, at the latest the next minute's status line. */
+ * until the view next changes (the status line's clock does every minute
+ * once the clock is set). */
 static uint32_t view_digest(const struct ui_view *v)
 {
     const unsigned char *p = (const unsigned char *)v;
