@@ -106,15 +106,17 @@ def code_by_part(mapfile):
                            sec.startswith(".vectors")):
             continue
         size, obj = int(m.group(3), 16), m.group(4)
-        if "main.c" in obj or "station" in obj:
-            parts["harness"] += size
-        elif "qemu_board" in obj or "startup" in obj or "/hardware/" in obj or "board" in obj.split("(")[0].split("/")[-1]:
-            parts["board"] += size
+        if "main.c" in obj or "station" in obj or "uidrv" in obj or "qemu_epd" in obj:
+            parts["harness"] += size   # incl. the QEMU image's thumb and e-paper model
+        elif ("qemu_board" in obj or "startup" in obj or "/hardware/" in obj or
+              "board" in obj.split("(")[0].split("/")[-1] or "nrf52" in obj or
+              "sx126x" in obj or "ssd1681" in obj):
+            parts["board"] += size     # chip drivers and board glue
         else:
             parts["firmware"] += size
     return parts
 
-rows = []
+rows, notes = [], []
 for img in images:
     elf, mp = find(img + ".elf"), find(img + ".map")
     if not elf or not mp:
@@ -137,17 +139,22 @@ for img in images:
                  ram - data - bss - (hw or 0) if ram else "?"))
     if img == "lofte-qemu-mps2":
         p = code_by_part(mp)
-        note = ("  (%s: text is firmware %d B [proto, sensors, mbedTLS, libc] + board %d B"
-                " + test harness and station %d B)" % (img, p["firmware"], p["board"],
-                                                         p["harness"]))
+        notes.append("  (%s: text is firmware %d B [proto, sensors with the UI and its glyphs,"
+                     " mbedTLS, libc] + board %d B [incl. the SSD1681 driver] + test harness,"
+                     " station, thumb and e-paper model %d B)"
+                     % (img, p["firmware"], p["board"], p["harness"]))
+    elif img in ("lofte-t-echo", "lofte-rak4631"):
+        p = code_by_part(mp)
+        notes.append("  (%s: text is firmware %d B + board drivers %d B)"
+                     % (img, p["firmware"], p["board"]))
 hdr = ("board", "text", "data", "bss", "stack high-water", "flash left", "RAM left")
 w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
 print("\nfirmware sizes (bytes)")
 for r in [hdr] + rows:
     print("  " + "  ".join(str(v).rjust(w[i]) if i else str(v).ljust(w[i])
                            for i, v in enumerate(r)))
-if "note" in dir():
-    print(note)
+for n in notes:
+    print(n)
 PY
 grep -E '^[0-9]+ passed, [0-9]+ failed$' "$qemu_log" | sed 's/^/qemu mps2-an386: /' || true
 exit $status

@@ -60,15 +60,36 @@ static uint64_t first_minute(uint64_t end_ms)
     return start / DUTYCYCLE_BUCKET_MS - 1;
 }
 
+/* Does the ring hold minute m? The buckets are minutes last_minute - 63
+ * .. last_minute (booking moves last_minute forward and clears what it
+ * passes), so an older minute is gone and a later one has nothing yet. */
+static int holds_minute(const struct dutycycle_state *s, uint64_t m)
+{
+    return m <= s->last_minute && m + DUTYCYCLE_BUCKETS > s->last_minute;
+}
+
 /* Air time (µs) booked in the window ending at end_ms. */
 static uint64_t window_us(const struct dutycycle_state *s, uint64_t end_ms)
 {
     uint64_t m, sum = 0, last = end_ms / DUTYCYCLE_BUCKET_MS;
-    for (m = first_minute(end_ms); m <= last; m++) {
-        int i = (int)(m % DUTYCYCLE_BUCKETS);
-        if (s->bucket_minute[i] == (uint32_t)m)
-            sum += s->bucket_us[i];
-    }
+    for (m = first_minute(end_ms); m <= last; m++)
+        if (holds_minute(s, m))
+            sum += s->bucket_us[m % DUTYCYCLE_BUCKETS];
+    return sum;
+}
+
+uint64_t dutycycle_recent_us(const struct dutycycle *dc, uint32_t freq_hz, uint64_t now_ms,
+                             unsigned minutes)
+{
+    int b = dutycycle_band_of(freq_hz);
+    uint64_t m = now_ms / DUTYCYCLE_BUCKET_MS, k, sum = 0;
+    if (b < 0)
+        return 0;
+    if (minutes > DUTYCYCLE_BUCKETS)
+        minutes = DUTYCYCLE_BUCKETS;
+    for (k = 0; k < minutes && k <= m; k++)
+        if (holds_minute(&dc->band[b], m - k))
+            sum += dc->band[b].bucket_us[(m - k) % DUTYCYCLE_BUCKETS];
     return sum;
 }
 
@@ -105,16 +126,24 @@ static void book(struct dutycycle_state *s, uint16_t permille, uint64_t start_ms
                  uint32_t airtime_us)
 {
     uint64_t m = start_ms / DUTYCYCLE_BUCKET_MS;
-    int i = (int)(m % DUTYCYCLE_BUCKETS);
     uint64_t off_ms =
         ((uint64_t)airtime_us * (1000u - permille) / permille + 999u) / 1000u;
     uint64_t free_at = start_ms + ms_of_us(airtime_us) + off_ms;
 
-    if (s->bucket_minute[i] != (uint32_t)m) {
-        s->bucket_minute[i] = (uint32_t)m;
-        s->bucket_us[i] = 0;
+    if (m > s->last_minute) {
+        /* clear the minutes passed over: they saw no transmission */
+        uint64_t k = m - s->last_minute > DUTYCYCLE_BUCKETS ? m - DUTYCYCLE_BUCKETS
+                                                             : s->last_minute;
+        while (k < m)
+            s->bucket_us[++k % DUTYCYCLE_BUCKETS] = 0;
+        s->last_minute = (uint32_t)m;
+    } else if (m < s->last_minute) {
+        /* board time runs forward, so this does not happen; were it to,
+         * booking it in the latest minute keeps it in every later window
+         * (conservative) */
+        m = s->last_minute;
     }
-    s->bucket_us[i] += airtime_us;
+    s->bucket_us[m % DUTYCYCLE_BUCKETS] += airtime_us;
     if (free_at > s->free_at_ms)
         s->free_at_ms = free_at;
 }

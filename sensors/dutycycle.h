@@ -18,7 +18,8 @@
  * counted in the bucket where the transmission starts). A bucket that
  * overlaps the window's edge counts whole, one more bucket is counted on the
  * left for transmissions that began before it: conservative, at a cost of
- * about 3 % of the budget. 64 x 8 bytes per band, no transmission history.
+ * about 3 % of the budget. 64 x 4 bytes per band (a ring up to the latest
+ * booking's minute), no transmission history.
  *
  * Times are the board's milliseconds since boot. The budget lives in RAM and
  * is lost at power-off; the handheld therefore assumes at boot that a frame
@@ -51,8 +52,9 @@ struct dutycycle_band {
 struct dutycycle_state {
     uint64_t free_at_ms;                        /* time-off ends */
     uint64_t airtime_us;                        /* total sent since boot (statistics) */
-    uint32_t bucket_minute[DUTYCYCLE_BUCKETS];  /* which minute a bucket holds */
-    uint32_t bucket_us[DUTYCYCLE_BUCKETS];
+    uint32_t last_minute;                       /* minute of the latest booking */
+    uint32_t bucket_us[DUTYCYCLE_BUCKETS];      /* minute m at m % 64, for the 64
+                                                   minutes up to last_minute */
 };
 
 struct dutycycle {
@@ -71,6 +73,12 @@ void dutycycle_init(struct dutycycle *dc);
  * may start at freq_hz (0: now). Negative dutycycle_err if it never may. */
 int64_t dutycycle_wait_ms(const struct dutycycle *dc, uint32_t freq_hz, uint64_t now_ms,
                           uint32_t airtime_us);
+
+/* Air time (µs) booked in the band of freq_hz in the last `minutes`
+ * one-minute buckets up to and including now_ms's (at most
+ * DUTYCYCLE_BUCKETS); 0 for a frequency outside every band. */
+uint64_t dutycycle_recent_us(const struct dutycycle *dc, uint32_t freq_hz, uint64_t now_ms,
+                             unsigned minutes);
 
 /* Book a transmission that starts at now_ms. */
 void dutycycle_note(struct dutycycle *dc, uint32_t freq_hz, uint64_t now_ms, uint32_t airtime_us);

@@ -65,7 +65,12 @@
 #define OUTBOX_BODY_WORDS (3 + OUTBOX_FRAME_MAX / 4)
 #define OUTBOX_SLOT_WORDS (OUTBOX_BODY_WORDS + 2)   /* + commit, state */
 #define OUTBOX_SLOT_LEN (OUTBOX_SLOT_WORDS * 4)
+/* Queue pages the RAM keeps books for. The host build allows 64 (tests
+ * with small pages); the firmware build sets 16 (the boards' 15 queue
+ * pages, firmware/CMakeLists.txt): 12 B a page of RAM. */
+#ifndef OUTBOX_MAX_PAGES
 #define OUTBOX_MAX_PAGES 64
+#endif
 /* The standard geometry's 15 queue pages of 78 slots (handheld.h): the
  * RAM index is sized for exactly that, since it is most of the RAM. */
 #define OUTBOX_MAX_SLOTS 1170

@@ -179,16 +179,10 @@ static uint32_t airtime_left_pct(const struct ui *u)
 {
     int band = dutycycle_band_of(u->h->cfg.uplink.freq_hz);
     const struct dutycycle_band *info;
-    const struct dutycycle_state *st;
-    uint64_t used = 0, share_us;
-    uint32_t minute = (uint32_t)(now(u) / DUTYCYCLE_BUCKET_MS);
-    int i;
+    uint64_t used, share_us;
     if (band < 0 || !(info = dutycycle_band_at(band)))
         return 0;
-    st = &u->h->dc.band[band];
-    for (i = 0; i < DUTYCYCLE_BUCKETS; i++)
-        if (st->bucket_minute[i] + 60u > minute && st->bucket_minute[i] <= minute)
-            used += st->bucket_us[i];
+    used = dutycycle_recent_us(&u->h->dc, u->h->cfg.uplink.freq_hz, now(u), 60u);
     share_us = (uint64_t)DUTYCYCLE_WINDOW_MS * 1000u * info->permille / 1000u;
     return used >= share_us ? 0u : (uint32_t)(100u - used * 100u / share_us);
 }
@@ -526,16 +520,33 @@ static void build(const struct ui *u, struct ui_view *v)
 
 /* --- putting it on the panel --------------------------------------------- */
 
+/* FNV-1a over a view's bytes (build() zeroes a view before it writes,
+ * so equal views are equal bytes). show() compares the digests of the
+ * old and the new view instead of building the new one beside the old:
+ * a second struct ui_view on the stack was 1.3 KB of the firmware's
+ * 32 KiB (docs/firmware.md "Memory"). Two different views with the same
+ * digest (odds 2^-32 per update) would leave the panel one update behind
+ * until the view next changes (the status line's clock does every minute
+ * once the clock is set). */
+static uint32_t view_digest(const struct ui_view *v)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < sizeof *v; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 static void show(struct ui *u, int force)
 {
-    struct ui_view v;
     const struct board_display *d = u->board->display;
-    build(u, &v);
-    if (u->cursor >= v.count && v.count)
-        u->cursor = v.cursor;
-    if (!force && u->drawn && memcmp(&v, &u->view, sizeof v) == 0)
+    uint32_t before = view_digest(&u->view);
+    build(u, &u->view);
+    if (u->cursor >= u->view.count && u->view.count)
+        u->cursor = u->view.cursor;
+    if (!force && u->drawn && view_digest(&u->view) == before)
         return;
-    u->view = v;
     ui_draw(&u->view, u->fb);
     if (d && d->refresh) {
         enum board_refresh mode = BOARD_REFRESH_PARTIAL;

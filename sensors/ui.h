@@ -47,7 +47,7 @@
  * in the handheld's state log (handheld_settings_save, statelog.h: one
  * 32-byte entry per key that changed one of them). Not kept: a running
  * session lives in RAM (a session interrupted by a power cut is lost; what
- * was logged is in flash). Portable C99: no heap, no stdio; about 6.5 KiB
+ * was logged is in flash). Portable C99: no heap, no stdio; 6.6 KiB
  * of RAM, most of it the framebuffer.
  */
 #ifndef LOFTE_UI_H

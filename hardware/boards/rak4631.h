@@ -32,7 +32,10 @@ const struct board_pins board_pins = {
     .battery_psel = 4, .battery_num = 173, .battery_den = 100,  /* AIN3 */
     .uart_tx = NRF52_PIN(0, 16), .uart_rx = NRF52_PIN(0, 15),
     .led = NRF52_PIN(1, 3), .led_on = 1,
-    /* RAK14000 e-paper module in the IO slot, per the same variant file */
+    /* RAK14000 e-paper module in the IO slot, per the same variant file.
+     * Not used: the RAK4631 image is headless (the RAK14000 is a 212 x 104
+     * SSD1680-family panel; the interface draws for 200 x 200 and needs
+     * two buttons). Kept for whoever ports the interface to it. */
     .epd_cs = NRF52_PIN(0, 26), .epd_dc = NRF52_PIN(0, 17), .epd_reset = NRF52_PIN_NONE,
     .epd_busy = NRF52_PIN(0, 4), .epd_sck = NRF52_PIN(0, 3), .epd_mosi = NRF52_PIN(0, 30),
     .epd_power = NRF52_PIN_NONE,

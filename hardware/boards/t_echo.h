@@ -18,6 +18,9 @@
  *   touch pad on P0.11 is left out (gloves);
  *   battery on P0.04 = AIN2, divider x 2; LEDs P0.13..P0.15, active low;
  *   32.768 kHz crystal fitted. No UART is brought out: no modem image.
+ * The T-Echo image runs the officer's interface on these: the e-paper on
+ * SPIM1, P1.10 as button 0 and P0.18 as button 1 (sensors/ui.h's
+ * two-button map), the battery gauge on AIN2 (nrf52_board.c).
  * Not verified on our hardware.
  */
 #ifndef LOFTE_BOARD_T_ECHO_H

@@ -24,16 +24,35 @@ target_link_libraries(lofte_sx126x_fw PUBLIC lofte_board_fw lofte_proto_fw)
 set_source_files_properties(${NRF_DIR}/startup_nrf52840.c PROPERTIES
   COMPILE_OPTIONS -fno-tree-loop-distribute-patterns)
 
+# The SSD1681 e-paper driver (hardware/ssd1681/), for images with the UI.
+add_library(lofte_ssd1681_fw STATIC ${LOFTE_ROOT}/hardware/ssd1681/ssd1681.c)
+target_include_directories(lofte_ssd1681_fw PUBLIC ${LOFTE_ROOT}/hardware/ssd1681)
+target_compile_options(lofte_ssd1681_fw PRIVATE -pedantic)
+target_link_libraries(lofte_ssd1681_fw PUBLIC lofte_board_fw)
+
+# lofte_nrf52_image(name board main [UI]): UI builds the officer's
+# interface in (LOFTE_BOARD_UI: the e-paper, the buttons' events, the
+# battery gauge, sensors/ui.c in the main loop).
 function(lofte_nrf52_image name board main)
+  cmake_parse_arguments(NI "UI" "" "" ${ARGN})
+  set(libs lofte_nrf52_fw lofte_sx126x_fw)
+  if(NI_UI)
+    list(APPEND libs lofte_ssd1681_fw)
+  endif()
   lofte_firmware_image(NAME ${name}
     SOURCES ${NRF_DIR}/startup_nrf52840.c ${NRF_DIR}/nrf52_board.c ${NRF_DIR}/${main}
     LINKER_SCRIPT ${NRF_DIR}/nrf52840.ld
     FLASH_BASE 0x26000
-    LIBRARIES lofte_nrf52_fw lofte_sx126x_fw)
+    LIBRARIES ${libs})
   target_compile_definitions(${name}.elf PRIVATE LOFTE_BOARD_${board})
+  if(NI_UI)
+    target_compile_definitions(${name}.elf PRIVATE LOFTE_BOARD_UI)
+  endif()
   target_include_directories(${name}.elf PRIVATE ${NRF_DIR} ${BOARDS_DIR} ${LOFTE_ROOT}/firmware)
 endfunction()
 
+# The RAK4631 image is headless (docs/handheld.md "On the device"): its
+# base has one user button and no 200 x 200 panel.
 lofte_nrf52_image(lofte-rak4631 RAK4631 main_handheld.c)
-lofte_nrf52_image(lofte-t-echo T_ECHO main_handheld.c)
+lofte_nrf52_image(lofte-t-echo T_ECHO main_handheld.c UI)
 lofte_nrf52_image(lofte-modem-rak4631 RAK4631 main_modem.c)

@@ -1,6 +1,7 @@
 /* nrf52_board.c -- the nRF52840 + SX1262 board port (see the header). */
 #include "nrf52_board.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "nrf52_layout.h"
@@ -73,6 +74,88 @@ uint64_t nrf52_board_now(struct nrf52_board *b)
     return nrf52_clock_ms(&b->clock);
 }
 
+/* DIO1 rose (GPIOTE IN[0]): hand its time to the radio. */
+static void latch_dio1(struct nrf52_board *b)
+{
+    if (mmio_rd(bus, NRF_GPIOTE + GPIOTE_EVENTS_IN0)) {
+        mmio_wr(bus, NRF_GPIOTE + GPIOTE_EVENTS_IN0, 0);
+        sx126x_radio_irq_at(&b->radio, nrf52_board_now(b));
+    }
+}
+
+int nrf52_board_scan_buttons(struct nrf52_board *b)
+{
+    struct nrf52_button_event ev[4];
+    unsigned n = nrf52_buttons_poll(&b->buttons, nrf52_board_now(b), ev, 4);
+#if defined(LOFTE_BOARD_UI)
+    nrf52_buttons_classify(&b->button_queue, ev, n);
+#else
+    (void)n;  /* a board without the interface: the buttons mean nothing */
+#endif
+    return nrf52_buttons_active(&b->buttons);
+}
+
+#if defined(LOFTE_BOARD_UI)
+/* Partials between full refreshes: the UI's own rhythm (sensors/ui.h,
+ * UI_FULL_EVERY = 20); the driver's limit is only the backstop. */
+#define EPD_FULL_EVERY 20u
+
+static struct nrf52_board *of_epd(void *spim)
+{
+    return (struct nrf52_board *)(void *)((char *)spim - offsetof(struct nrf52_board, epd_spim));
+}
+
+/* The e-paper bus's delay (reset pulses, BUSY polling every 1 ms during a
+ * refresh): wait, and meanwhile keep the radio's interrupt time, the
+ * buttons (a press during a 2 s refresh is queued, not lost: the scanner
+ * reads levels) and the watchdog alive. */
+static void epd_delay(void *ctx, uint32_t us)
+{
+    struct nrf52_board *b = of_epd(ctx);
+    nrf52_delay_us(bus, us);
+    latch_dio1(b);
+    (void)nrf52_board_scan_buttons(b);
+    nrf52_wdt_feed(bus);
+}
+
+static int display_refresh(void *ctx, const uint8_t *fb, enum board_refresh mode)
+{
+    return ssd1681_refresh(&of(ctx)->epd, fb, mode);
+}
+
+static int buttons_poll(void *ctx, struct board_button_event *ev)
+{
+    return nrf52_button_queue_take(&of(ctx)->button_queue, ev);
+}
+
+static int battery_percent(void *ctx)
+{
+    return nrf52_battery_percent(nrf52_saadc_battery_mV(&of(ctx)->battery));
+}
+
+static void interface_init(struct nrf52_board *b, const struct board_pins *p)
+{
+    struct nrf52_spim_wiring w;
+    if (p->epd_power != NRF52_PIN_NONE)
+        nrf52_gpio_output(bus, p->epd_power, 1);
+    w.base = NRF_SPIM1, w.frequency = NRF52_SPIM_4MBPS;
+    w.sck = p->epd_sck, w.mosi = p->epd_mosi, w.miso = NRF52_PIN_NONE, w.cs = p->epd_cs;
+    w.dc = p->epd_dc, w.reset = p->epd_reset, w.busy = p->epd_busy, w.irq = NRF52_PIN_NONE;
+    nrf52_spim_init_at(&b->epd_spim, bus, &w);
+    b->epd_spim.spi.delay_us = epd_delay;
+    ssd1681_init(&b->epd, &b->epd_spim.spi, EPD_FULL_EVERY);
+    b->display_ops.width = SSD1681_WIDTH, b->display_ops.height = SSD1681_HEIGHT;
+    b->display_ops.refresh = display_refresh;
+    nrf52_button_queue_init(&b->button_queue);
+    b->buttons_ops.count = p->nbuttons;
+    b->buttons_ops.long_press_ms = NRF52_BUTTONS_LONG_MS;
+    b->buttons_ops.poll = buttons_poll;
+    b->board.display = &b->display_ops;
+    b->board.buttons = &b->buttons_ops;
+    b->board.battery_percent = battery_percent;
+}
+#endif
+
 int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s)
 {
     const struct board_pins *p = &board_pins;
@@ -116,6 +199,9 @@ int nrf52_board_init(struct nrf52_board *b, uint32_t wdt_timeout_s)
     rc.dio2_rf_switch = p->dio2_rf_switch, rc.dcdc = p->dcdc;
     b->radio_err = sx126x_init(&b->radio.chip, &b->spim.spi, &rc);
     sx126x_radio_bind(&b->radio, now_ms, b);
+#if defined(LOFTE_BOARD_UI)
+    interface_init(b, p);
+#endif
     return b->radio_err;
 }
 
@@ -137,8 +223,5 @@ void nrf52_board_sleep(struct nrf52_board *b, uint64_t wake_ms)
     }
     mmio_wr(bus, NRF_RTC1 + RTC_EVENTS_COMPARE0, 0);
     mmio_wr(bus, NRF_GPIOTE + GPIOTE_EVENTS_PORT, 0);
-    if (mmio_rd(bus, NRF_GPIOTE + GPIOTE_EVENTS_IN0)) {
-        mmio_wr(bus, NRF_GPIOTE + GPIOTE_EVENTS_IN0, 0);
-        sx126x_radio_irq_at(&b->radio, nrf52_board_now(b));
-    }
+    latch_dio1(b);
 }

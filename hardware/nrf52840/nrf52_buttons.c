@@ -66,3 +66,56 @@ int nrf52_buttons_active(const struct nrf52_buttons *b)
 {
     return b->down != 0 || b->raw != b->down;
 }
+
+void nrf52_button_queue_init(struct nrf52_button_queue *q)
+{
+    memset(q, 0, sizeof *q);
+}
+
+static void queue_put(struct nrf52_button_queue *q, uint8_t button, uint8_t kind)
+{
+    struct board_button_event *e;
+    if (q->n == NRF52_BUTTON_QUEUE) {
+        q->dropped++;
+        return;
+    }
+    e = &q->ev[(q->head + q->n) % NRF52_BUTTON_QUEUE];
+    e->button = button;
+    e->kind = kind;
+    q->n++;
+}
+
+void nrf52_buttons_classify(struct nrf52_button_queue *q, const struct nrf52_button_event *ev,
+                            unsigned n)
+{
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        uint8_t bit = (uint8_t)(1u << (ev[i].button & 7u));
+        switch (ev[i].kind) {
+        case NRF52_BUTTON_PRESS:
+            q->long_seen = (uint8_t)(q->long_seen & ~bit);
+            break;
+        case NRF52_BUTTON_LONG:
+            q->long_seen = (uint8_t)(q->long_seen | bit);
+            queue_put(q, ev[i].button, BOARD_BUTTON_LONG);
+            break;
+        case NRF52_BUTTON_RELEASE:
+            if (!(q->long_seen & bit))
+                queue_put(q, ev[i].button, BOARD_BUTTON_PRESS);
+            q->long_seen = (uint8_t)(q->long_seen & ~bit);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+int nrf52_button_queue_take(struct nrf52_button_queue *q, struct board_button_event *out)
+{
+    if (q->n == 0)
+        return 0;
+    *out = q->ev[q->head];
+    q->head = (uint8_t)((q->head + 1u) % NRF52_BUTTON_QUEUE);
+    q->n--;
+    return 1;
+}

@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "board.h"
 #include "mmio.h"
 
 #define NRF52_BUTTONS_MAX 8
@@ -59,6 +60,26 @@ struct nrf52_buttons {
     uint64_t raw_since_ms[NRF52_BUTTONS_MAX];
     uint64_t down_since_ms[NRF52_BUTTONS_MAX];
 };
+
+/* What board.h's buttons part reports (struct board_buttons): a press on
+ * release before the long-press time, a long press once while held (its
+ * release reports nothing). nrf52_buttons_classify turns the scanner's
+ * press / release / long events into those and queues them for poll;
+ * a full queue drops the newest (the officer presses again). */
+#define NRF52_BUTTON_QUEUE 8
+
+struct nrf52_button_queue {
+    struct board_button_event ev[NRF52_BUTTON_QUEUE];
+    uint8_t head, n;
+    uint8_t long_seen;        /* bit per button: its long press was reported */
+    uint32_t dropped;
+};
+
+void nrf52_button_queue_init(struct nrf52_button_queue *q);
+void nrf52_buttons_classify(struct nrf52_button_queue *q, const struct nrf52_button_event *ev,
+                            unsigned n);
+/* The oldest queued event: 1 and *out, or 0 when there is none. */
+int nrf52_button_queue_take(struct nrf52_button_queue *q, struct board_button_event *out);
 
 /* Configure the pins (input, pull-up, sense low) and start all released. */
 void nrf52_buttons_init(struct nrf52_buttons *b, const struct mmio *bus, const uint8_t *pins,

@@ -261,13 +261,13 @@ static int spim_transfer(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
             memcpy(s->txbuf, tx, k);
         else
             memset(s->txbuf, 0, k);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_TXD_PTR, (uint32_t)(uintptr_t)s->txbuf);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_TXD_MAXCNT, (uint32_t)k);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_RXD_PTR, (uint32_t)(uintptr_t)s->rxbuf);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_RXD_MAXCNT, (uint32_t)k);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_EVENTS_END, 0);
-        mmio_wr(s->bus, NRF_SPIM2 + SPIM_TASKS_START, 1);
-        if (wait_event(s->bus, NRF_SPIM2 + SPIM_EVENTS_END))
+        mmio_wr(s->bus, s->base + SPIM_TXD_PTR, (uint32_t)(uintptr_t)s->txbuf);
+        mmio_wr(s->bus, s->base + SPIM_TXD_MAXCNT, (uint32_t)k);
+        mmio_wr(s->bus, s->base + SPIM_RXD_PTR, (uint32_t)(uintptr_t)s->rxbuf);
+        mmio_wr(s->bus, s->base + SPIM_RXD_MAXCNT, (uint32_t)k);
+        mmio_wr(s->bus, s->base + SPIM_EVENTS_END, 0);
+        mmio_wr(s->bus, s->base + SPIM_TASKS_START, 1);
+        if (wait_event(s->bus, s->base + SPIM_EVENTS_END))
             return BOARD_ERR_BUSY;
         if (rx) {
             memcpy(rx, s->rxbuf, k);
@@ -285,6 +285,7 @@ static uint8_t spim_pin(const struct nrf52_spim *s, enum spi_pin p)
     switch (p) {
     case SPI_PIN_RESET: return s->reset;
     case SPI_PIN_BUSY: return s->busy;
+    case SPI_PIN_DC: return s->dc;
     case SPI_PIN_IRQ: return s->irq;
     default: return NRF52_PIN_NONE;
     }
@@ -311,36 +312,88 @@ static void spim_delay(void *ctx, uint32_t us)
     nrf52_delay_us(s->bus, us);
 }
 
-void nrf52_spim_init(struct nrf52_spim *s, const struct mmio *bus, uint8_t sck, uint8_t mosi,
-                     uint8_t miso, uint8_t cs, uint8_t reset, uint8_t busy, uint8_t irq)
+/* PSEL registers (§6.25.8): PIN bits 4:0, PORT bit 5, CONNECT bit 31
+ * (1 = disconnected); our pin numbers are port * 32 + pin already. */
+static uint32_t spim_psel(uint8_t pin)
+{
+    return pin == NRF52_PIN_NONE ? 0xFFFFFFFFu : pin;
+}
+
+void nrf52_spim_init_at(struct nrf52_spim *s, const struct mmio *bus,
+                        const struct nrf52_spim_wiring *w)
 {
     memset(s, 0, sizeof *s);
     s->bus = bus;
-    s->cs = cs, s->reset = reset, s->busy = busy, s->irq = irq;
+    s->base = w->base;
+    s->cs = w->cs, s->dc = w->dc, s->reset = w->reset, s->busy = w->busy, s->irq = w->irq;
     /* DWT cycle counter for delay_us: DEMCR.TRCENA, DWT_CTRL.CYCCNTENA */
     mmio_wr(bus, ARM_DEMCR, mmio_rd(bus, ARM_DEMCR) | 1u << 24);
     mmio_wr(bus, ARM_DWT_CTRL, mmio_rd(bus, ARM_DWT_CTRL) | 1u);
-    nrf52_gpio_output(bus, cs, 1);
-    nrf52_gpio_output(bus, sck, 0);
-    nrf52_gpio_output(bus, mosi, 0);
-    nrf52_gpio_input(bus, miso, 0);
-    if (reset != NRF52_PIN_NONE)
-        nrf52_gpio_output(bus, reset, 1);
-    if (busy != NRF52_PIN_NONE)
-        nrf52_gpio_input(bus, busy, 0);
-    if (irq != NRF52_PIN_NONE)
-        nrf52_gpio_input(bus, irq, 0);
-    mmio_wr(bus, NRF_SPIM2 + SPIM_PSEL_SCK, sck);
-    mmio_wr(bus, NRF_SPIM2 + SPIM_PSEL_MOSI, mosi);
-    mmio_wr(bus, NRF_SPIM2 + SPIM_PSEL_MISO, miso);
-    mmio_wr(bus, NRF_SPIM2 + SPIM_FREQUENCY, 0x80000000u);     /* 8 Mbps */
-    mmio_wr(bus, NRF_SPIM2 + SPIM_CONFIG, 0);                  /* mode 0, MSB first */
-    mmio_wr(bus, NRF_SPIM2 + SPIM_ORC, 0);
-    mmio_wr(bus, NRF_SPIM2 + SPIM_ENABLE, 7);
+    nrf52_gpio_output(bus, w->cs, 1);
+    nrf52_gpio_output(bus, w->sck, 0);
+    nrf52_gpio_output(bus, w->mosi, 0);
+    if (w->miso != NRF52_PIN_NONE)
+        nrf52_gpio_input(bus, w->miso, 0);
+    if (w->dc != NRF52_PIN_NONE)
+        nrf52_gpio_output(bus, w->dc, 1);
+    if (w->reset != NRF52_PIN_NONE)
+        nrf52_gpio_output(bus, w->reset, 1);
+    if (w->busy != NRF52_PIN_NONE)
+        nrf52_gpio_input(bus, w->busy, 0);
+    if (w->irq != NRF52_PIN_NONE)
+        nrf52_gpio_input(bus, w->irq, 0);
+    mmio_wr(bus, s->base + SPIM_PSEL_SCK, spim_psel(w->sck));
+    mmio_wr(bus, s->base + SPIM_PSEL_MOSI, spim_psel(w->mosi));
+    mmio_wr(bus, s->base + SPIM_PSEL_MISO, spim_psel(w->miso));
+    mmio_wr(bus, s->base + SPIM_FREQUENCY, w->frequency);
+    mmio_wr(bus, s->base + SPIM_CONFIG, 0);                  /* mode 0, MSB first */
+    mmio_wr(bus, s->base + SPIM_ORC, 0);
+    mmio_wr(bus, s->base + SPIM_ENABLE, 7);
     s->spi.ctx = s;
     s->spi.select = spim_select;
     s->spi.transfer = spim_transfer;
     s->spi.pin_write = spim_pin_write;
     s->spi.pin_read = spim_pin_read;
     s->spi.delay_us = spim_delay;
+}
+
+void nrf52_spim_init(struct nrf52_spim *s, const struct mmio *bus, uint8_t sck, uint8_t mosi,
+                     uint8_t miso, uint8_t cs, uint8_t reset, uint8_t busy, uint8_t irq)
+{
+    struct nrf52_spim_wiring w;
+    w.base = NRF_SPIM2, w.frequency = NRF52_SPIM_8MBPS;
+    w.sck = sck, w.mosi = mosi, w.miso = miso, w.cs = cs;
+    w.dc = NRF52_PIN_NONE, w.reset = reset, w.busy = busy, w.irq = irq;
+    nrf52_spim_init_at(s, bus, &w);
+}
+
+/* --- battery charge ---------------------------------------------------- */
+
+/* Open-circuit voltage of a single Li-ion/LiPo cell against its remaining
+ * charge, read off the shape of typical published discharge curves at low
+ * current (inferred, not measured on the boards' cells): steep above 4.0 V
+ * and below 3.6 V, flat in between. */
+static const struct {
+    uint16_t mV;
+    uint8_t pct;
+} lipo_curve[] = {
+    {3300, 0}, {3500, 5}, {3600, 10}, {3700, 25}, {3750, 40},
+    {3800, 50}, {3900, 65}, {4000, 78}, {4100, 90}, {4200, 100}
+};
+
+int nrf52_battery_percent(int mV)
+{
+    size_t i, n = sizeof lipo_curve / sizeof lipo_curve[0];
+    if (mV < 0)
+        return -1;
+    if (mV <= lipo_curve[0].mV)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if (mV <= lipo_curve[i].mV) {
+            int m0 = lipo_curve[i - 1].mV, p0 = lipo_curve[i - 1].pct;
+            int m1 = lipo_curve[i].mV, p1 = lipo_curve[i].pct;
+            return p0 + (mV - m0) * (p1 - p0) / (m1 - m0);
+        }
+    }
+    return 100;
 }

@@ -99,21 +99,50 @@ void nrf52_gpio_input(const struct mmio *bus, uint8_t pin, int pull_up);
 void nrf52_gpio_write(const struct mmio *bus, uint8_t pin, int level);
 int nrf52_gpio_read(const struct mmio *bus, uint8_t pin);
 
-/* --- SPIM (§6.25) as a struct spi_bus --------------------------------- */
-#define NRF52_SPIM_CHUNK 64        /* EasyDMA bounce buffers (tx may be in flash) */
+/* --- SPIM (§6.25) as a struct spi_bus ---------------------------------
+ * Any of the instances: SPIM2 for the radio, SPIM1 for the e-paper (it
+ * shares its address space with TWI1, which no lofte image enables;
+ * SPIM3 is avoided: anomaly 198 of the nRF52840 errata, its transmit data
+ * corrupted when the CPU touches the same RAM block). A pin that is not
+ * wired (an e-paper panel has no MISO) is NRF52_PIN_NONE and its PSEL is
+ * left disconnected. */
+/* EasyDMA bounce buffers (tx may be in flash). 32 B: an e-paper row (25 B)
+ * is one chunk, a radio frame (up to 64 B after its command) three under
+ * one chip select; two buses of them cost 128 B of RAM. */
+#define NRF52_SPIM_CHUNK 32
 #define NRF52_PIN_NONE 0xFFu
+#define NRF52_SPIM_4MBPS 0x40000000u
+#define NRF52_SPIM_8MBPS 0x80000000u
 
 struct nrf52_spim {
     const struct mmio *bus;
-    uint8_t cs, reset, busy, irq;  /* control pins; NRF52_PIN_NONE if absent */
+    uint32_t base;                 /* NRF_SPIM1, NRF_SPIM2 (nrf52_regs.h) */
+    uint8_t cs, dc, reset, busy, irq;  /* control pins; NRF52_PIN_NONE if absent */
     uint8_t txbuf[NRF52_SPIM_CHUNK];
     uint8_t rxbuf[NRF52_SPIM_CHUNK];
     struct spi_bus spi;            /* hand &s->spi to the chip driver */
 };
 
-/* Mode 0, MSB first, 8 Mbps on SPIM2; cs idle high, reset high. */
+struct nrf52_spim_wiring {
+    uint32_t base, frequency;      /* instance; FREQUENCY register value */
+    uint8_t sck, mosi, miso, cs;
+    uint8_t dc, reset, busy, irq;  /* spi.h's named pins */
+};
+
+/* Mode 0, MSB first, on the instance and pins of w; cs idle high, DC and
+ * reset high. */
+void nrf52_spim_init_at(struct nrf52_spim *s, const struct mmio *bus,
+                        const struct nrf52_spim_wiring *w);
+/* The radio's bus: SPIM2 at 8 Mbps, no DC. */
 void nrf52_spim_init(struct nrf52_spim *s, const struct mmio *bus, uint8_t sck, uint8_t mosi,
                      uint8_t miso, uint8_t cs, uint8_t reset, uint8_t busy, uint8_t irq);
+
+/* --- battery charge -----------------------------------------------------
+ * 0..100 % from a single Li-ion cell's voltage (piecewise linear over a
+ * typical open-circuit curve, inferred: see nrf52_periph.c), -1 for a
+ * failed reading (mV < 0). Under load the cell reads lower: the figure is
+ * a gauge for the status line, not a fuel meter. */
+int nrf52_battery_percent(int mV);
 
 /* Busy-wait on the DWT cycle counter at 64 MHz (enabled by spim_init). */
 void nrf52_delay_us(const struct mmio *bus, uint32_t us);

@@ -63,6 +63,7 @@
 
 /* §6.25 SPIM (SPIM2: 8 MHz, no pin sharing with TWI) */
 #define NRF_SPIM2 0x40023000u
+#define NRF_SPIM1 0x40004000u          /* the e-paper's (TWI1's address space) */
 #define SPIM_TASKS_START 0x010u
 #define SPIM_EVENTS_END 0x118u
 #define SPIM_ENABLE 0x500u             /* 7: enabled */

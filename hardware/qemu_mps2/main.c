@@ -41,7 +41,11 @@
 #include "radio.h"
 #include "record.h"
 #include "serial_frame.h"
+#include "qemu_epd.h"
+#include "ssd1681.h"
 #include "station.h"
+#include "ui.h"
+#include "ui_driver.h"
 #include "vectors.h"
 
 #define DEVICE 0x5A17C0DEu
@@ -57,12 +61,18 @@
 static struct qemu_board qb;
 static struct handheld hh;
 static int booted;
+/* the officer's interface, as on the T-Echo: the UI and the e-paper driver */
+static struct ui ui;
+static struct ssd1681 epd;
+static int ui_on;
 
 /* --- the harness's RAM ----------------------------------------------------- */
 
 HARNESS static uint8_t flash_mem[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE];
 HARNESS static uint8_t flash_writes[QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE / 4];
 HARNESS static long flash_refused;  /* over every device of the run */
+HARNESS static struct qemu_epd panel;  /* the controller and its glass */
+HARNESS static struct uidrv thumb;     /* the officer reading the screen */
 
 struct tx_entry {
     uint64_t at_ms;
@@ -243,6 +253,12 @@ static void run_until(uint64_t t)
     uint64_t now;
     while ((now = qemu_board_time_ms()) < t && qb.powered) {
         uint64_t next = t;
+        if (booted && ui_on) {
+            /* as main_handheld.c: the UI between radio events */
+            uint64_t screen = ui_poll(&ui);
+            if (qb.boot_ms + screen < next)
+                next = qb.boot_ms + screen;
+        }
         if (booted) {
             uint64_t wake = handheld_tick(&hh);
             if (!qb.powered)
@@ -761,7 +777,151 @@ static void bench_seal(void)
     qemu_board_puts(" of 20000 ok)\n");
 }
 
-/* --- 8. memory ------------------------------------------------------------- */
+/* --- 8. the officer's interface --------------------------------------------- */
+
+/* A key as the T-Echo's two buttons give it (sensors/ui.h's table), into
+ * the board's button queue; then a quarter second of the main loop, which
+ * hands it to the UI (ui_poll), redraws the e-paper (blocking, as the
+ * board does) and sends what was logged. */
+static void press_button(void *ctx, struct ui *u, enum ui_key k)
+{
+    uint8_t button = k == UI_KEY_NEXT || k == UI_KEY_BACK ? 0 : 1;
+    uint8_t kind = k == UI_KEY_BACK || k == UI_KEY_HOME ? BOARD_BUTTON_LONG : BOARD_BUTTON_PRESS;
+    (void)ctx, (void)u;
+    if (k == UI_KEY_PREV || k == UI_KEY_NONE)
+        return;  /* no PREV on two buttons: the thumb never asks for it */
+    if (!expect(qemu_board_press(&qb, button, kind) == 0, "button queue full", 0))
+        return;
+    run_for(250);
+}
+
+/* The records the station holds that are not heartbeats, in counter order. */
+static size_t station_records(struct record *out, uint32_t *ctr, size_t cap)
+{
+    uint32_t c;
+    size_t n = 0;
+    for (c = 1; c < MAX_COUNTER && n < cap; c++) {
+        if (hx.held[c] != 1 || hx.held_rec[c].activity == ACT_ADMIN_HEARTBEAT)
+            continue;
+        out[n] = hx.held_rec[c];
+        ctr[n++] = c;
+    }
+    return n;
+}
+
+static int has_ink(const uint8_t *fb)
+{
+    size_t i;
+    for (i = 0; i < UI_FB_BYTES; i++)
+        if (fb[i])
+            return 1;
+    return 0;
+}
+
+/* The check's own bookkeeping: in HARNESS, not on the firmware's stack. */
+HARNESS static struct record ui_rec[8];
+HARNESS static uint32_t ui_ctr[8];
+HARNESS static char ui_receipt[32];
+
+static void checkpoint_through_the_keys(void)
+{
+    struct record *rec = ui_rec;
+    uint32_t *ctr = ui_ctr;
+    char *receipt = ui_receipt;
+    size_t n;
+    int i;
+    const struct ui_view *v;
+    begin("ui: a checkpoint logged through the T-Echo's two buttons reaches the station "
+          "as its records; the e-paper shows the receipts");
+    fresh_device(17);
+    boot();
+    qemu_epd_init(&panel);
+    ssd1681_init(&epd, &panel.bus, UI_FULL_EVERY);
+    qemu_board_attach_ui(&qb, &epd, 2, 80);
+    ui_init(&ui, &hh, &qb.board);
+    ui_on = 1;
+    run_for(10000);
+    uidrv_init(&thumb, &ui, 2, press_button, NULL);
+    expect(uidrv_zone(&thumb, ZONE_MAIN_ROADS) == UIDRV_OK, "zone", 0);
+    expect(uidrv_open(&thumb, ACT_TRAFFIC_CHECKPOINT) == UIDRV_OK, "open the checkpoint", 0);
+    expect(ui_view(&ui)->screen == UI_CHECKPOINT, "on the tally", ui_view(&ui)->screen);
+    expect(uidrv_negatives(&thumb, 12) == UIDRV_OK, "12 negatives", 0);
+    expect(strcmp(ui_view(&ui)->big, "12") == 0, "the tally on screen reads 12", 0);
+    expect(uidrv_positive(&thumb, 3, ACTION_REPORT, 0) == UIDRV_OK, "one positive", 0);
+    run_for(40u * 60000u);  /* forty minutes at the roadside */
+    expect(uidrv_checkpoint_end(&thumb) == UIDRV_OK, "end the checkpoint", 0);
+    run_for(3600000);
+    n = station_records(rec, ctr, 8);
+    expect(n == 3, "records at the station", (uint32_t)n);
+    if (n == 3) {
+        expect(rec[0].activity == ACT_ALCOHOL_SCREENING && rec[0].result == 3 &&
+                   rec[0].action == ACTION_REPORT && rec[0].quantity == 1,
+               "the positive, logged when it happened", rec[0].activity);
+        expect(rec[1].activity == ACT_TRAFFIC_CHECKPOINT && rec[1].quantity == 13 &&
+                   rec[1].zone == ZONE_MAIN_ROADS,
+               "the checkpoint: 13 drivers tested", rec[1].quantity);
+        expect(rec[1].duration_min >= 40 && rec[1].duration_min <= 42,
+               "the checkpoint's duration (min)", rec[1].duration_min);
+        expect(rec[2].activity == ACT_ALCOHOL_SCREENING && rec[2].result == 0 &&
+                   rec[2].quantity == 12,
+               "the negatives as one screening record", rec[2].quantity);
+        expect(ctr[2] == ctr[1] + 1, "checkpoint and negatives back to back", ctr[2]);
+        /* the receipt line names both counters the firmware returned */
+        v = ui_view(&ui);
+        receipt[0] = 0;
+        {
+            char *p = receipt;
+            uint32_t c[2];
+            c[0] = ctr[1], c[1] = ctr[2];
+            for (i = 0; i < 2; i++) {
+                char d[11];
+                int k = 10;
+                uint32_t x = c[i];
+                d[k] = 0;
+                do {
+                    d[--k] = (char)('0' + x % 10u);
+                    x /= 10u;
+                } while (x);
+                *p++ = '#';
+                memcpy(p, d + k, (size_t)(10 - k));
+                p += 10 - k;
+                *p++ = ' ';
+            }
+            *p = 0;
+        }
+        expect(v->screen == UI_HOME, "back home", v->screen);
+        expect(ui_view_contains(v, receipt), "receipt with both counters on screen", ctr[1]);
+        expect(ui_view_contains(v, "Sparad"), "\"Sparad\" on screen", 0);
+    }
+    expect(hx.conflicts == 0 && hx.rejected == 0, "station refusals", (uint32_t)hx.rejected);
+    expect(handheld_queue_depth(&hh) == 0, "queue empty", (uint32_t)handheld_queue_depth(&hh));
+    /* what the glass shows is what the UI drew, through the real driver */
+    expect(panel.errors == 0, "e-paper command errors", (uint32_t)panel.errors);
+    if (panel.errors) {
+        qemu_board_puts("  ");
+        qemu_board_puts(panel.first_error);
+        qemu_board_puts("\n");
+    }
+    expect(qb.display_errors == 0, "refreshes failed", (uint32_t)qb.display_errors);
+    expect(memcmp(panel.glass, ui.fb, UI_FB_BYTES) == 0, "the glass shows the last screen", 0);
+    expect(has_ink(panel.glass), "the glass is not blank", 0);
+    expect(panel.full >= 1 && panel.partial >= 1, "full and partial refreshes",
+           (uint32_t)panel.full);
+    expect(thumb.presses >= 16, "key presses through the buttons", (uint32_t)thumb.presses);
+    qemu_board_puts("  ui: ");
+    qemu_board_put_u32((uint32_t)thumb.presses);
+    qemu_board_puts(" presses, ");
+    qemu_board_put_u32((uint32_t)panel.full);
+    qemu_board_puts(" full and ");
+    qemu_board_put_u32((uint32_t)panel.partial);
+    qemu_board_puts(" partial refreshes; struct ui ");
+    qemu_board_put_u32((uint32_t)sizeof(struct ui));
+    qemu_board_puts(" B\n");
+    ui_on = 0;
+    end();
+}
+
+/* --- 9. memory ------------------------------------------------------------- */
 
 extern uint32_t __data_start[], __bss_end[];
 
@@ -801,6 +961,7 @@ int main(void)
     drug_sales();
     duty_cycle();
     bench_seal();
+    checkpoint_through_the_keys();
     memory();
     qemu_board_puts("stack high-water: ");
     qemu_board_put_u32(startup_stack_used());

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "ssd1681.h"
+
 /* SysTick registers (Armv7-M ARM B3.3.2): control/status, reload, current. */
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
@@ -334,8 +336,64 @@ void qemu_board_cut_at(struct qemu_board *qb, long n)
     qb->cut_at_op = n > 0 ? qb->flash_ops_done + n : 0;
 }
 
+/* --- display, buttons, battery ------------------------------------------ */
+
+static int display_refresh(void *ctx, const uint8_t *fb, enum board_refresh mode)
+{
+    struct qemu_board *qb = ctx;
+    int err = ssd1681_refresh(qb->epd, fb, mode);
+    if (err)
+        qb->display_errors++;
+    return err;
+}
+
+static int buttons_poll(void *ctx, struct board_button_event *ev)
+{
+    struct qemu_board *qb = ctx;
+    if (!qb->button_n)
+        return 0;
+    *ev = qb->button[qb->button_head];
+    qb->button_head = (uint8_t)((qb->button_head + 1u) % QEMU_BUTTON_QUEUE);
+    qb->button_n--;
+    return 1;
+}
+
+static int battery_percent(void *ctx)
+{
+    return ((struct qemu_board *)ctx)->battery_pct;
+}
+
+void qemu_board_attach_ui(struct qemu_board *qb, struct ssd1681 *epd, uint8_t buttons,
+                          int battery_pct)
+{
+    qb->epd = epd;
+    qb->display_ops.width = SSD1681_WIDTH;
+    qb->display_ops.height = SSD1681_HEIGHT;
+    qb->display_ops.refresh = display_refresh;
+    qb->buttons_ops.count = buttons;
+    qb->buttons_ops.long_press_ms = 1500;
+    qb->buttons_ops.poll = buttons_poll;
+    qb->battery_pct = battery_pct;
+    qb->board.display = &qb->display_ops;
+    qb->board.buttons = &qb->buttons_ops;
+    qb->board.battery_percent = battery_percent;
+}
+
+int qemu_board_press(struct qemu_board *qb, uint8_t button, uint8_t kind)
+{
+    struct board_button_event *e;
+    if (qb->button_n == QEMU_BUTTON_QUEUE)
+        return -1;
+    e = &qb->button[(qb->button_head + qb->button_n) % QEMU_BUTTON_QUEUE];
+    e->button = button;
+    e->kind = kind;
+    qb->button_n++;
+    return 0;
+}
+
 void qemu_board_power_on(struct qemu_board *qb)
 {
+    qb->button_head = qb->button_n = 0;
     qb->powered = 1;
     qb->cut_at_op = 0;
     qb->boot_ms = qemu_board_time_ms();

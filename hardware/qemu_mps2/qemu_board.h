@@ -29,6 +29,12 @@
  *   random a xorshift generator, seeded per run: deterministic, which is
  *          what a test wants; the nRF52840's RNG peripheral is the real
  *          source on the boards.
+ *   display the real SSD1681 driver (hardware/ssd1681/) over a model of
+ *          the controller (qemu_epd.h), when qemu_board_attach_ui gives one;
+ *   buttons a queue of board.h button events the harness scripts
+ *          (qemu_board_press): what the board's scanner and classifier
+ *          (nrf52_buttons, host-tested against a GPIO model) deliver;
+ *   battery a fixed charge the harness sets;
  *   output semihosting SYS_WRITE0 and SYS_EXIT (Arm "Semihosting for
  *          AArch32 and AArch64", 2.0), run with
  *          -semihosting-config enable=on,target=native.
@@ -61,10 +67,22 @@ struct qemu_rx {
     struct board_rx_meta meta;
 };
 
+#define QEMU_BUTTON_QUEUE 8
+
+struct ssd1681;
+
 struct qemu_board {
     struct board board;
     struct board_flash flash_ops;
     struct board_radio radio_ops;
+    /* the officer's interface, after qemu_board_attach_ui */
+    struct board_display display_ops;
+    struct board_buttons buttons_ops;
+    struct ssd1681 *epd;
+    struct board_button_event button[QEMU_BUTTON_QUEUE];
+    uint8_t button_head, button_n;
+    int battery_pct;
+    long display_errors;       /* refreshes the driver reported failed */
     uint8_t *flash;            /* QEMU_FLASH_PAGES * QEMU_FLASH_PAGE_SIZE, in HARNESS */
     uint8_t *writes;           /* per flash word: writes since its erase, in HARNESS */
     long refused;              /* writes and erases refused by the flash rules */
@@ -93,6 +111,14 @@ uint64_t qemu_board_time_ms(void);
 void qemu_board_sleep_until(uint64_t t_ms);
 void qemu_board_systick(void);
 void qemu_board_clock_start(void);
+
+/* Give the board a display (the SSD1681 driver, bound to its bus) and
+ * `buttons` buttons, battery at battery_pct. Survives power cuts. */
+void qemu_board_attach_ui(struct qemu_board *qb, struct ssd1681 *epd, uint8_t buttons,
+                          int battery_pct);
+/* Queue a button event as the board's buttons would report it. 0, or -1
+ * when the queue is full (the event is lost, as on the board). */
+int qemu_board_press(struct qemu_board *qb, uint8_t button, uint8_t kind);
 
 /* Power: cut at the n-th flash operation from now (n >= 1); power on again
  * (the board clock restarts at 0, the receiver is closed). */

@@ -59,6 +59,8 @@ static void spim_pins_out(struct nrf52_model *m, uint32_t before0, uint32_t befo
             d->select(d->ctx, !(m->gpio_out[port] >> (m->spim_cs & 31u) & 1u));
         if (pin_bit(m->spim_reset, port) && (changed >> (m->spim_reset & 31u) & 1u))
             d->pin_write(d->ctx, SPI_PIN_RESET, (int)(m->gpio_out[port] >> (m->spim_reset & 31u) & 1u));
+        if (m->spim_dc && pin_bit(m->spim_dc, port) && (changed >> (m->spim_dc & 31u) & 1u))
+            d->pin_write(d->ctx, SPI_PIN_DC, (int)(m->gpio_out[port] >> (m->spim_dc & 31u) & 1u));
     }
 }
 
@@ -81,9 +83,10 @@ static uint32_t gpio_in(struct nrf52_model *m, int port)
 
 static void spim_start(struct nrf52_model *m)
 {
-    uint32_t *en = slot(m, NRF_SPIM2 + SPIM_ENABLE), *tp = slot(m, NRF_SPIM2 + SPIM_TXD_PTR);
-    uint32_t *rp = slot(m, NRF_SPIM2 + SPIM_RXD_PTR), *tn = slot(m, NRF_SPIM2 + SPIM_TXD_MAXCNT);
-    uint32_t *rn = slot(m, NRF_SPIM2 + SPIM_RXD_MAXCNT), *end = slot(m, NRF_SPIM2 + SPIM_EVENTS_END);
+    uint32_t base = m->spim_base ? m->spim_base : NRF_SPIM2;
+    uint32_t *en = slot(m, base + SPIM_ENABLE), *tp = slot(m, base + SPIM_TXD_PTR);
+    uint32_t *rp = slot(m, base + SPIM_RXD_PTR), *tn = slot(m, base + SPIM_TXD_MAXCNT);
+    uint32_t *rn = slot(m, base + SPIM_RXD_MAXCNT), *end = slot(m, base + SPIM_EVENTS_END);
     if (!m->spim_dev || !en || !tp || !rp || !tn || !rn || !end)
         return;
     if (*en != 7u) {
@@ -199,7 +202,12 @@ static int periph_wr(struct nrf52_model *m, uint32_t addr, uint32_t v)
         spim_pins_out(m, b0, b1);
         return 1;
     }
-    case NRF_SPIM2 + SPIM_TASKS_START: spim_start(m); return 1;
+    case NRF_SPIM2 + SPIM_TASKS_START: case NRF_SPIM1 + SPIM_TASKS_START:
+        if (addr - SPIM_TASKS_START == (m->spim_base ? m->spim_base : NRF_SPIM2))
+            spim_start(m);
+        else
+            violate(m, "SPIM START on an instance no chip is wired to");
+        return 1;
     }
     if ((addr >= 0x40000000u && addr < 0x50000000u) || addr >= 0xE0000000u) {
         if ((s = slot(m, addr)) != NULL)

@@ -77,7 +77,9 @@ struct nrf52_model {
     unsigned uart_tx_n;
     uint32_t cyccnt;
     const struct spi_bus *spim_dev;
+    uint32_t spim_base;           /* the instance the chip is wired to; 0: SPIM2 */
     uint8_t spim_cs, spim_reset, spim_busy, spim_irq;
+    uint8_t spim_dc;              /* 0: none (P0.00 is never a control pin here) */
     const void *spim_tx_buf;
     void *spim_rx_buf;
     uint32_t spim_transfers;

@@ -97,6 +97,19 @@ Test(nrf52_periph, battery_voltage_through_the_boards_divider)
     cr_assert_eq(m.violations, 0, "%s", m.violation);
 }
 
+Test(nrf52_periph, the_battery_gauge_follows_the_cell_curve_and_says_when_it_cannot_tell)
+{
+    cr_assert_eq(nrf52_battery_percent(-1), -1, "a failed reading is unknown, not empty");
+    cr_assert_eq(nrf52_battery_percent(3000), 0);
+    cr_assert_eq(nrf52_battery_percent(3300), 0);
+    cr_assert_eq(nrf52_battery_percent(3800), 50);
+    cr_assert_eq(nrf52_battery_percent(3850), 57, "between points: linear");
+    cr_assert_eq(nrf52_battery_percent(4200), 100);
+    cr_assert_eq(nrf52_battery_percent(4350), 100, "charging reads above 4.2 V");
+    for (int mv = 3300; mv < 4200; mv += 10)
+        cr_assert_leq(nrf52_battery_percent(mv), nrf52_battery_percent(mv + 10), "monotonic at %d", mv);
+}
+
 Test(nrf52_periph, the_uart_reads_the_fifo_and_writes_bytes)
 {
     struct nrf52_uart u;
@@ -199,4 +212,49 @@ Test(nrf52_periph, the_sx126x_driver_runs_over_spim_on_the_rak4631_pins)
     cr_assert_gt(m.spim_transfers, 20);
     cr_assert_eq(chip.violations, 0, "chip: %s", chip.violation);
     cr_assert_eq(m.violations, 0, "nrf52: %s", m.violation);
+}
+
+/* --- the e-paper over SPIM1: driver on driver on models ------------------ */
+
+#include "ssd1681.h"
+#include "ssd1681_model.h"
+
+Test(nrf52_periph, the_ssd1681_driver_runs_over_spim1_on_the_t_echo_pins)
+{
+    static struct nrf52_spim s;
+    static struct ssd1681_model panel;
+    static struct ssd1681 d;
+    static uint8_t fb[SSD1681_RAM_BYTES];
+    /* t_echo.h: SCK P0.31, MOSI P0.29, CS P0.30, DC P0.28, RESET P0.02, BUSY P0.03 */
+    const struct nrf52_spim_wiring w = {NRF_SPIM1, NRF52_SPIM_4MBPS, NRF52_PIN(0, 31),
+                                        NRF52_PIN(0, 29), NRF52_PIN_NONE, NRF52_PIN(0, 30),
+                                        NRF52_PIN(0, 28), NRF52_PIN(0, 2), NRF52_PIN(0, 3),
+                                        NRF52_PIN_NONE};
+    size_t i;
+
+    ssd1681_model_init(&panel);
+    m.spim_dev = &panel.bus, m.spim_base = NRF_SPIM1;
+    m.spim_cs = NRF52_PIN(0, 30), m.spim_dc = NRF52_PIN(0, 28);
+    m.spim_reset = NRF52_PIN(0, 2), m.spim_busy = NRF52_PIN(0, 3), m.spim_irq = NRF52_PIN_NONE;
+    nrf52_spim_init_at(&s, &m.bus, &w);
+    m.spim_tx_buf = s.txbuf, m.spim_rx_buf = s.rxbuf;
+    cr_assert_eq(reg(NRF_SPIM1 + SPIM_PSEL_MISO), 0xFFFFFFFFu, "no MISO: disconnected");
+    cr_assert_eq(reg(NRF_SPIM1 + SPIM_PSEL_SCK), NRF52_PIN(0, 31));
+    cr_assert_eq(reg(NRF_SPIM1 + SPIM_FREQUENCY), NRF52_SPIM_4MBPS);
+    cr_assert_eq(reg(NRF_SPIM1 + SPIM_ENABLE), 7);
+    cr_assert_eq(reg(NRF_SPIM2 + SPIM_ENABLE), 0, "the radio's SPIM2 untouched");
+
+    ssd1681_init(&d, &s.spi, 20);
+    for (i = 0; i < sizeof fb; i++)
+        fb[i] = (uint8_t)(i * 37u + i / 25u);
+    cr_assert_eq(ssd1681_refresh(&d, fb, BOARD_REFRESH_FULL), 0);
+    cr_assert_eq(panel.errors, 0, "%s", panel.first_error);
+    cr_assert_eq(memcmp(panel.glass, fb, sizeof fb), 0, "the glass shows the framebuffer");
+    for (i = 0; i < 500; i++)
+        fb[1000 + i] ^= 0x5Au;
+    cr_assert_eq(ssd1681_refresh(&d, fb, BOARD_REFRESH_PARTIAL), 0);
+    cr_assert_eq(panel.errors, 0, "%s", panel.first_error);
+    cr_assert_eq(panel.partial, 1);
+    cr_assert_eq(memcmp(panel.glass, fb, sizeof fb), 0, "and after a partial refresh");
+    cr_assert_eq(m.violations, 0, "%s", m.violation);
 }

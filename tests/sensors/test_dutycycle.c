@@ -127,3 +127,26 @@ Test(dutycycle, the_time_off_rule_alone_would_exceed_the_share_so_the_window_rul
     }
     cr_assert_gt(waited_longer, 0, "160 frames at the 99 T pace would be 36.2 s in an hour");
 }
+
+Test(dutycycle, the_last_minutes_air_time_is_what_was_booked_in_them_even_after_the_ring_wrapped)
+{
+    struct dutycycle dc;
+    uint64_t m = DUTYCYCLE_BUCKET_MS;
+    dutycycle_init(&dc);
+    dutycycle_note(&dc, G1, 5 * m + 10, 1000);
+    dutycycle_note(&dc, G1, 6 * m + 10, 2000);
+    cr_assert_eq(dutycycle_recent_us(&dc, G1, 6 * m + 500, 60), 3000);
+    cr_assert_eq(dutycycle_recent_us(&dc, G1, 6 * m + 500, 1), 2000, "this minute only");
+    cr_assert_eq(dutycycle_recent_us(&dc, G1, 65 * m, 60), 2000, "minute 5 left the hour");
+    cr_assert_eq(dutycycle_recent_us(&dc, 869525000u, 6 * m + 500, 60), 0, "another band");
+    /* 64 minutes later the same ring slot holds the new minute, not both */
+    dutycycle_note(&dc, G1, (6 + 64) * m + 10, 4000);
+    cr_assert_eq(dutycycle_recent_us(&dc, G1, (6 + 64) * m + 500, 64), 4000);
+    /* and a window ending there counts only the new booking */
+    cr_assert_eq(dutycycle_wait_ms(&dc, G1, (6 + 64) * m + 2000, 36000000u - 4000u), 0,
+                 "the hour's share less the new booking fits, to the microsecond");
+    cr_assert_gt(dutycycle_wait_ms(&dc, G1, (6 + 64) * m + 2000, 36000000u - 3999u), 0);
+    /* after a gap longer than the ring, nothing old is counted */
+    dutycycle_note(&dc, G1, 500 * m, 1500);
+    cr_assert_eq(dutycycle_recent_us(&dc, G1, 500 * m + 1, 64), 1500);
+}
