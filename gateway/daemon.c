@@ -315,16 +315,20 @@ static struct daemon_group_row *group_add(struct daemon *d)
  * reaches the modem before the second it starts on (§3.1). The ack's slot
  * is at least 1 s after the uplink ended by the modem's clock; when the
  * clocks agree (§6.2) read it on ours, else (a modem clock off, or no
- * stamp) the slot is 1..2 s after the frame was read. */
+ * stamp) the slot is 1..2 s after the frame was read.
+ * With STATION_CLOCK_MODEM (simulations, replays) the modem's clock is a
+ * simulated one that stands still while the simulator waits for the ack:
+ * a hold in real time has no counterpart there and would only make every
+ * reception wait. The group is then what one read brings. */
 static int64_t group_due_ms(const struct daemon *d, uint64_t rx_time_ms, int64_t now)
 {
     int64_t slot = now + STATION_RX_DELAY_MS, due;
+    if (d->clock == STATION_CLOCK_MODEM)
+        return now;
     if (rx_time_ms && rx_time_ms < (uint64_t)INT64_MAX / 4) {
-        int64_t off = (int64_t)rx_time_ms - now, modem_slot = station_ack_second((int64_t)rx_time_ms) * 1000;
-        if (d->clock == STATION_CLOCK_MODEM)
-            slot = modem_slot - off; /* a simulated clock: carried over to ours */
-        else if (off <= STATION_MODEM_CLOCK_TOLERANCE_MS && off >= -STATION_MODEM_CLOCK_TOLERANCE_MS)
-            slot = modem_slot; /* the clocks agree; serial latency only makes it later */
+        int64_t off = (int64_t)rx_time_ms - now;
+        if (off <= STATION_MODEM_CLOCK_TOLERANCE_MS && off >= -STATION_MODEM_CLOCK_TOLERANCE_MS)
+            slot = station_ack_second((int64_t)rx_time_ms) * 1000; /* latency only makes it later */
     }
     due = slot - DAEMON_GROUP_TX_MARGIN_MS;
     return due < now + DAEMON_GROUP_MS ? due : now + DAEMON_GROUP_MS;

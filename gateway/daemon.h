@@ -22,6 +22,9 @@
  * within 100 ms still reaches the modem in time for that second; a frame
  * read late (its slot nearer than DAEMON_GROUP_MS + DAEMON_GROUP_TX_MARGIN_MS)
  * closes its group early.
+ * With station_clock = modem (simulations and replays, whose modem clock
+ * stands still while they wait for an ack) there is no hold: a group is
+ * what one read brings.
  * A full disk stops intake (nothing stored, nothing acked: devices keep
  * their records) and says so loudly until space returns.
  *
