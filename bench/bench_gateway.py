@@ -22,7 +22,8 @@ shared machine (LOFTE_BENCH_PROFILE, the line-rate run only):
              wake-up than natively: the figure is a lower bound when the
              CPU column says valgrind could not keep up.)
 LOFTE_BENCH_GATEWAY=path runs another lofte-gateway binary (a baseline),
-LOFTE_BENCH_SKIP_BURST=1 skips the burst run.
+LOFTE_BENCH_SKIP_BURST=1 skips the burst run, LOFTE_BENCH_CALLGRIND_OUT=file
+keeps the callgrind dump of the line-rate run (for callgrind_annotate).
 
 usage: bench_gateway.py BUILD_DIR [FRAMES] [SECONDS]
 """
@@ -220,6 +221,8 @@ def main():
                         ir = int(ln.split()[1])
             profile = "callgrind: %d instructions for %d frames = %.0f per frame" % (
                 ir, line_n, ir / line_n)
+            if os.environ.get("LOFTE_BENCH_CALLGRIND_OUT"):  # for callgrind_annotate
+                shutil.copy(os.path.join(tmp, dumps[-1]), os.environ["LOFTE_BENCH_CALLGRIND_OUT"])
         st = status(tmp)
         stop.set()
         print("bench_gateway: %d devices, RX message %d bytes on the wire, %d-baud line = "

@@ -83,15 +83,22 @@ static const char *const spool_sql[ST_COUNT] = {
         " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL"
         " FROM outbox o LEFT JOIN temp.inflight f ON f.id = o.id"
         " WHERE f.id IS NULL OR f.sent_at_ms <= ?1 ORDER BY o.id LIMIT ?2",
-    [ST_MARK_SENT] = "INSERT OR REPLACE INTO temp.inflight(id, sent_at_ms) VALUES(?1, ?2)",
-    [ST_DEL_OUTBOX] = "DELETE FROM outbox WHERE id = ?1",
-    [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id = ?1",
+    /* The link's bookkeeping works on runs of consecutive ids (?1..?2): a
+     * batch is rows in id order, so a whole batch is usually one run, one
+     * statement instead of one per row. Every id inside a run is one the
+     * caller listed, so a range names exactly those rows. */
+    [ST_MARK_SENT] = "INSERT OR REPLACE INTO temp.inflight(id, sent_at_ms)"
+                     " SELECT id, ?3 FROM outbox WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_OUTBOX] = "DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id BETWEEN ?1 AND ?2",
     [ST_DEPTH] = "SELECT count(*) FROM outbox",
     [ST_OLDEST] = "SELECT min(spooled_at_ms) FROM outbox",
     [ST_SAVE_KEY] =
         "INSERT INTO device_keys(device, key_check, reuse_floor) VALUES(?1, ?2, ?3)"
         " ON CONFLICT(device) DO UPDATE SET key_check = excluded.key_check,"
-        " reuse_floor = excluded.reuse_floor",
+        " reuse_floor = excluded.reuse_floor"
+        /* saved with every state, changed only by a re-key: no write then */
+        " WHERE key_check IS NOT excluded.key_check OR reuse_floor IS NOT excluded.reuse_floor",
     /* Transaction control is prepared too: sqlite3_exec would parse the
      * text on every call (a few thousand instructions each, several per
      * commit). */
@@ -637,13 +644,13 @@ int spool_unsent(struct spool *s, int64_t now_ms, int64_t resend_after_ms,
     return SPOOL_OK;
 }
 
-/* Run one prepared statement per id (and a second one, which2 >= 0) inside
- * one transaction: the statements are prepared, BEGIN and COMMIT too, so a
- * batch of n ids costs n steps and one commit. */
+/* Run one prepared statement (and a second one, which2 >= 0) per run of
+ * consecutive ids, inside one transaction: the statements are prepared,
+ * BEGIN and COMMIT too, so a batch costs a few steps and one commit. */
 static int spool_each_id(struct spool *s, int which, int which2, const uint64_t *ids, size_t n,
                          int64_t value, size_t *changed, char *err, size_t errlen)
 {
-    size_t i;
+    size_t i, j;
     int rc;
     if (changed)
         *changed = 0;
@@ -655,13 +662,17 @@ static int spool_each_id(struct spool *s, int which, int which2, const uint64_t 
         return SPOOL_OK;
     if ((rc = spool_step(s, ST_BEGIN, err, errlen)) != SPOOL_OK)
         return rc;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i = j) {
         int w[2] = {which, which2}, k;
+        /* ids[i..j) is a run: each one more than the one before */
+        for (j = i + 1; j < n && ids[j - 1] < INT64_MAX && ids[j] == ids[j - 1] + 1; j++)
+            ;
         for (k = 0; k < 2 && w[k] >= 0; k++) {
             sqlite3_stmt *q = s->st[w[k]];
             sqlite3_bind_int64(q, 1, (sqlite3_int64)ids[i]);
-            if (sqlite3_bind_parameter_count(q) > 1)
-                sqlite3_bind_int64(q, 2, value);
+            sqlite3_bind_int64(q, 2, (sqlite3_int64)ids[j - 1]);
+            if (sqlite3_bind_parameter_count(q) > 2)
+                sqlite3_bind_int64(q, 3, value);
             rc = sqlite3_step(q);
             sqlite3_reset(q);
             if (rc != SQLITE_DONE) {
