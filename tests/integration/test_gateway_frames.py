@@ -463,11 +463,14 @@ def main():
         time.sleep(0.04)  # a read of its own
         modem3.send(rx_wire(ref.seal_uplink(KEY2, DEVICE2, 5, record(minute)), t4 + 40))
         txs = [m for m in modem3.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        got_ms = int(time.time() * 1000)  # at most ~50 ms after the TX arrived
         check(len(txs) == 1 and ref.open_ack(KEY2, txs[0]["frame"])["acked"] == 5,
               "two frames of a device read 40 ms apart are one group: one ack, covering "
               "both (%s)" % [ref.open_ack(KEY2, m["frame"])["acked"] for m in txs])
         check(txs[0]["tx_at_ms"] % 1000 == 0 and txs[0]["tx_at_ms"] >= t4 + 40 + 1000,
               "still on the whole second at least 1 s after the later uplink")
+        check(got_ms < txs[0]["tx_at_ms"], "and it reached the modem before that second "
+              "(%d ms ahead)" % (txs[0]["tx_at_ms"] - got_ms))
         # a group whose commit fails acks nothing of it, the frames read
         # before the one that made it fail included, and every device of
         # the group is back to its committed state: DEVICE2 at 5 (it was at
