@@ -553,6 +553,7 @@ static void finish_batch(struct daemon *d, int64_t now, int force)
         d->duplicates += d->batch[i].duplicates;
     }
     d->acks_batched += d->batch_frames - d->nbatch;
+    d->line_fast = d->batch_frames >= DAEMON_GROUP_FAST;
     for (i = 0; i < d->nacks; i++) {
         if (modemlink_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
             d->acks_sent++;
@@ -616,9 +617,11 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
          * meanwhile waits in the serial driver (100 ms of a 115200-baud
          * line is 1.2 KB, the tty layer holds 4 KB) and is read in one go
          * when the group closes -- one wake-up per group instead of one per
-         * frame. A line whose read that opened the group brought many
-         * frames is read on: the group closes by count. */
-        hold = d->batch_frames && t < d->group_close_ms && !d->group_busy;
+         * frame. A line faster than that (the read that opened the group
+         * brought many frames, or the last group was large: a USB modem
+         * flushing a backlog, a replay) is read on, and its groups close by
+         * count: holding it would only let the driver's buffer fill. */
+        hold = d->batch_frames && t < d->group_close_ms && !d->group_busy && !d->line_fast;
         watch = fd >= 0 && !hold;
         if (upstream_service(d->up, watch ? &fd : NULL, &ready, watch ? 1 : 0, timeout, err,
                              errlen) != UPSTREAM_OK) {

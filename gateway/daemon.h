@@ -58,6 +58,9 @@
 /* A group whose opening read brought fewer messages than this is on a slow
  * line: the modem need not be watched while it waits (daemon_run). */
 #define DAEMON_GROUP_HOLD_READ 16
+/* A committed group this large says the line is faster than a radio's
+ * 213 frames/s (21 a group): the next group does not hold the modem. */
+#define DAEMON_GROUP_FAST 64
 /* A message that repeats (a failing link) is logged at most this often. */
 #define DAEMON_REPEAT_LOG_MS 60000
 #define DAEMON_UPSTREAM_EVENTS 9 /* UPSTREAM_EV_* are 1..8 */
@@ -117,6 +120,7 @@ struct daemon {
     uint64_t batch_frames;       /* authentic frames in the open group */
     int64_t group_close_ms;      /* when the open group must commit (gateway clock) */
     int group_busy;              /* the group's opening read brought many frames */
+    int line_fast;               /* the last group committed held DAEMON_GROUP_FAST frames */
     struct daemon_group_row *group; /* its new records, in arrival order */
     size_t ngroup, group_cap;
     struct daemon_pending_ack *acks;
