@@ -171,7 +171,9 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
     d->view = calloc(DAEMON_MAX_DEVICES, sizeof *d->view);
     d->batch = calloc(DAEMON_MAX_DEVICES, sizeof *d->batch);
     d->batch_slot = calloc(DAEMON_MAX_DEVICES, sizeof *d->batch_slot);
-    if (!d->devs || !d->view || !d->batch || !d->batch_slot) {
+    d->group_cap = DAEMON_GROUP_MAX;
+    d->group = calloc(d->group_cap, sizeof *d->group);
+    if (!d->devs || !d->view || !d->batch || !d->batch_slot || !d->group) {
         log_fill(err, errlen, "out of memory for %d devices", DAEMON_MAX_DEVICES);
         return -1;
     }
@@ -256,17 +258,17 @@ static void batch_clear(struct daemon *d)
         d->batch_slot[d->batch[i].index] = 0;
     d->nbatch = 0;
     d->batch_frames = 0;
-    d->nacks = d->nfresh = 0;
+    d->nacks = d->ngroup = 0;
 }
 
-/* Any spool failure inside the transaction: roll it all back, count none of
- * it, ack none of it, put the station back to what is committed, stop
- * intake until a commit succeeds again. The devices keep their records and
- * send them again. */
+/* Any failure of the group (a spool error, a record that does not encode,
+ * memory): roll back whatever was written, count none of it, ack none of
+ * it, put the station back to what is committed, stop intake until a
+ * commit succeeds again. The devices keep their records and send them
+ * again. */
 static void batch_abort(struct daemon *d, const char *why, int64_t now)
 {
     spool_rollback(d->spool);
-    d->in_txn = 0;
     d->spool_failures++;
     d->not_stored += d->batch_frames;
     batch_clear(d);
@@ -286,19 +288,44 @@ static struct daemon_batch_dev *batch_join(struct daemon *d, size_t index)
     return b;
 }
 
-static int remember_fresh(struct daemon *d, uint32_t device, uint32_t counter,
-                          const struct record *rec, const struct spool_rx *srx)
+/* A slot for one more record of the group. The group holds
+ * DAEMON_GROUP_MAX frames, but one modem read may bring more before the
+ * group can close: it grows then (rarely; a burst). */
+static struct daemon_group_row *group_add(struct daemon *d)
 {
-    void *p = realloc(d->fresh, (d->nfresh + 1) * sizeof *d->fresh);
-    if (!p)
-        return -1;
-    d->fresh = p;
-    d->fresh[d->nfresh].device = device;
-    d->fresh[d->nfresh].counter = counter;
-    d->fresh[d->nfresh].rec = *rec;
-    d->fresh[d->nfresh].rx = *srx;
-    d->nfresh++;
-    return 0;
+    if (d->ngroup == d->group_cap) {
+        size_t cap = 2 * d->group_cap;
+        struct daemon_group_row *p = realloc(d->group, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        d->group = p;
+        d->group_cap = cap;
+    }
+    return &d->group[d->ngroup++];
+}
+
+/* When a frame read at now must have its group committed: DAEMON_GROUP_MS
+ * after the group's first frame, and early enough that its ack still
+ * reaches the modem before the second it starts on (§3.1). The ack's slot
+ * is at least 1 s after the uplink ended by the modem's clock; when the
+ * clocks agree (§6.2) read it on ours, else (a modem clock off, or no
+ * stamp) the slot is 1..2 s after the frame was read.
+ * With STATION_CLOCK_MODEM (simulations, replays) the modem's clock is a
+ * simulated one that stands still while the simulator waits for the ack:
+ * a hold in real time has no counterpart there and would only make every
+ * reception wait. The group is then what one read brings. */
+static int64_t group_due_ms(const struct daemon *d, uint64_t rx_time_ms, int64_t now)
+{
+    int64_t slot = now + STATION_RX_DELAY_MS, due;
+    if (d->clock == STATION_CLOCK_MODEM)
+        return now;
+    if (rx_time_ms && rx_time_ms < (uint64_t)INT64_MAX / 4) {
+        int64_t off = (int64_t)rx_time_ms - now;
+        if (off <= STATION_MODEM_CLOCK_TOLERANCE_MS && off >= -STATION_MODEM_CLOCK_TOLERANCE_MS)
+            slot = station_ack_second((int64_t)rx_time_ms) * 1000; /* latency only makes it later */
+    }
+    due = slot - DAEMON_GROUP_TX_MARGIN_MS;
+    return due < now + DAEMON_GROUP_MS ? due : now + DAEMON_GROUP_MS;
 }
 
 static void note_modem_clock(struct daemon *d, const struct station_ack_plan *p, int64_t now)
@@ -323,9 +350,10 @@ static void note_modem_clock(struct daemon *d, const struct station_ack_plan *p,
     }
 }
 
-/* Seal the one ack a batch device earned, with `acked` as the whole batch
- * left it, and save its state: in the open transaction, before COMMIT, so
- * the station_time it uses is durable before the ack exists (§6.2). */
+/* Seal the one ack a group's device earned, with `acked` as the whole
+ * group left it, and save its state: in the group's transaction, before
+ * COMMIT, so the station_time it uses is durable before the ack exists
+ * (§6.2). */
 static int batch_seal(struct daemon *d, struct daemon_batch_dev *b, char *err, size_t errlen)
 {
     struct station_device *dev = &d->devs[b->index];
@@ -372,21 +400,24 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     struct station_device *dev, *pre;
     struct daemon_device *view;
     struct daemon_batch_dev *b;
+    struct daemon_group_row *g;
     struct radio_header h;
     struct record rec;
     struct spool_rx srx;
-    struct spool_row row;
     uint32_t counter, pre_ref = 0;
     char err[256];
-    int v, s;
+    int64_t due;
+    int v;
 
     d->rx_frames++;
     if (d->resync_needed && resync(d) != 0) {
         d->not_stored++;
         return;
     }
-    /* station_open moves the device's ref; should no transaction start,
-     * that is all there is to put back */
+    /* A group cannot start while the disk is full: nothing of the frame
+     * may move the station then (station_open moves the device's ref, put
+     * back below). spool_check_space reads the file system at most once a
+     * second. */
     pre = radio_peek(rx->frame, rx->len, &h) == PROTO_OK ? station_find(&d->st, h.device) : NULL;
     if (pre)
         pre_ref = pre->ref;
@@ -404,19 +435,15 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     if (counter > view->last_counter)
         view->last_counter = counter;
 
-    if (!d->in_txn) {
-        s = spool_begin(d->spool, err, sizeof err);
-        if (s != SPOOL_OK) {
-            d->not_stored++;
-            dev->ref = pre_ref; /* back to what is committed */
-            if (s == SPOOL_ERR_FULL)
-                intake_stop(d, err, now);
-            else
-                log_error("spool: %s", err);
-            return;
-        }
-        d->in_txn = 1;
+    if (!d->batch_frames && spool_check_space(d->spool, err, sizeof err) != SPOOL_OK) {
+        d->not_stored++;
+        dev->ref = pre_ref; /* back to what is committed */
+        intake_stop(d, err, now);
+        return;
     }
+    due = group_due_ms(d, rx->rx_time_ms, now);
+    if (!d->batch_frames || due < d->group_close_ms)
+        d->group_close_ms = due;
     d->batch_frames++;
     b = batch_join(d, (size_t)(dev - d->devs));
     b->rx_time_ms = rx->rx_time_ms;
@@ -433,27 +460,21 @@ static void handle_rx(struct daemon *d, const struct modem_rx *rx, int64_t now)
     srx.station = d->st.id;
 
     if (v == STATION_NEW) {
-        if (spool_row_fill(&row, dev->device, counter, &rec, &srx) != 0 ||
-            spool_row_set_frame(&row, rx->frame, rx->len) != 0) {
+        if (!(g = group_add(d))) {
+            batch_abort(d, "out of memory for the group's records", now);
+            return;
+        }
+        g->batch = (size_t)(b - d->batch);
+        g->rec = rec;
+        g->stored = 0;
+        if (spool_row_fill(&g->row, dev->device, counter, &rec, &srx) != 0 ||
+            spool_row_set_frame(&g->row, rx->frame, rx->len) != 0) {
+            /* nothing of this group may be acked: drop it all */
             batch_abort(d, "a record that does not encode", now);
             return;
         }
-        s = spool_put(d->spool, &row, err, sizeof err);
-        if (s < 0) {
-            /* nothing of this transaction may be acked: drop it all */
-            batch_abort(d, err, now);
-            return;
-        }
-        if (s == SPOOL_DUPLICATE) {
-            b->duplicates++;
-            if (d->feed) /* monitoring judges the link by them (docs/upstream.md §7) */
-                feed_record(d->feed, dev->device, counter, &rec, &srx, 1);
-        } else {
-            b->records++;
-            if (remember_fresh(d, dev->device, counter, &rec, &srx) != 0)
-                log_warn("live feed: out of memory, %08x/%u not published", dev->device,
-                         counter);
-        }
+        /* held from now on in memory, durable at the group's commit; a
+         * resend of it inside the group is a duplicate of it */
         station_mark_held(dev, counter);
         station_heartbeat(dev, counter, &rec);
     } else {
@@ -472,14 +493,38 @@ static void on_modem_msg(void *ctx, const struct modem_msg *m, int64_t now)
         log_debug("modem did not send TX %u: status %u", m->u.tx_done.seq, m->u.tx_done.status);
 }
 
-/* Seal the batch's acks, commit what this wake-up stored, then -- and only
- * then -- count it, let the acks and the feed out. */
-static void finish_batch(struct daemon *d, int64_t now)
+/* Close the group when it is due (or at once: force): store its records,
+ * seal its acks and save the device states in one transaction, commit,
+ * then -- and only then -- count it, let the acks and the feed out. */
+static void finish_batch(struct daemon *d, int64_t now, int force)
 {
     char err[256];
     size_t i;
-    if (!d->in_txn)
+    int s;
+    if (!d->batch_frames)
         return;
+    if (!force && now < d->group_close_ms && d->batch_frames < DAEMON_GROUP_MAX)
+        return;
+    s = spool_begin(d->spool, err, sizeof err);
+    if (s != SPOOL_OK) {
+        if (s != SPOOL_ERR_FULL)
+            log_error("spool: %s", err);
+        batch_abort(d, err, now);
+        return;
+    }
+    for (i = 0; i < d->ngroup; i++) {
+        struct daemon_group_row *g = &d->group[i];
+        s = spool_put(d->spool, &g->row, err, sizeof err);
+        if (s < 0) {
+            batch_abort(d, err, now);
+            return;
+        }
+        g->stored = s == SPOOL_NEW;
+        if (g->stored)
+            d->batch[g->batch].records++;
+        else
+            d->batch[g->batch].duplicates++; /* spooled before: a restart's resend */
+    }
     for (i = 0; i < d->nbatch; i++) {
         if (batch_seal(d, &d->batch[i], err, sizeof err) != 0) {
             batch_abort(d, err, now);
@@ -491,7 +536,6 @@ static void finish_batch(struct daemon *d, int64_t now)
         batch_abort(d, err, now);
         return;
     }
-    d->in_txn = 0;
     if (d->intake_stopped) {
         log_info("intake resumed: the spool stores records again");
         if (d->feed)
@@ -506,13 +550,16 @@ static void finish_batch(struct daemon *d, int64_t now)
         d->duplicates += d->batch[i].duplicates;
     }
     d->acks_batched += d->batch_frames - d->nbatch;
+    d->line_fast = d->batch_frames >= DAEMON_GROUP_FAST;
     for (i = 0; i < d->nacks; i++) {
         if (modemdrv_send_tx(&d->ml, &d->acks[i].tx, now, NULL) == 0)
             d->acks_sent++;
     }
-    for (i = 0; d->feed && i < d->nfresh; i++)
-        feed_record(d->feed, d->fresh[i].device, d->fresh[i].counter, &d->fresh[i].rec,
-                    &d->fresh[i].rx, 0);
+    for (i = 0; d->feed && i < d->ngroup; i++) {
+        const struct daemon_group_row *g = &d->group[i];
+        /* a row spooled before (a restart's resend) is a duplicate too */
+        feed_record(d->feed, g->row.device, g->row.counter, &g->rec, &g->row.rx, !g->stored);
+    }
     batch_clear(d);
 }
 
@@ -560,34 +607,55 @@ static void watch_links(struct daemon *d, int64_t now)
 int daemon_run(struct daemon *d, char *err, size_t errlen)
 {
     while (!*d->stop) {
-        int fd = modemdrv_fd(&d->ml), ready = 0;
+        int fd = modemdrv_fd(&d->ml), ready = 0, hold, watch;
         int64_t t = now_ms();
         int timeout = modemdrv_timeout_ms(&d->ml, t);
         if (timeout < 0 || timeout > DAEMON_STATUS_PERIOD_MS)
             timeout = DAEMON_STATUS_PERIOD_MS;
         if (modemdrv_poll_events(&d->ml) & POLLOUT)
             timeout = timeout > 20 ? 20 : timeout; /* output waits: come back soon */
-        if (upstream_service(d->up, fd >= 0 ? &fd : NULL, &ready, fd >= 0 ? 1 : 0, timeout, err,
+        if (d->batch_frames) /* an open group: back in time to commit it */
+            timeout = d->group_close_ms <= t ? 0
+                      : (d->group_close_ms - t < timeout ? (int)(d->group_close_ms - t) : timeout);
+        /* While a group waits for its commit on a line that brings a frame
+         * or a few per read, the modem is not watched: what arrives
+         * meanwhile waits in the serial driver (100 ms of a 115200-baud
+         * line is 1.2 KB, the tty layer holds 4 KB) and is read in one go
+         * when the group closes -- one wake-up per group instead of one per
+         * frame. A line faster than that (the read that opened the group
+         * brought many frames, or the last group was large: a USB modem
+         * flushing a backlog, a replay) is read on, and its groups close by
+         * count: holding it would only let the driver's buffer fill. */
+        hold = d->batch_frames && t < d->group_close_ms && !d->group_busy && !d->line_fast;
+        watch = fd >= 0 && !hold;
+        if (upstream_service(d->up, watch ? &fd : NULL, &ready, watch ? 1 : 0, timeout, err,
                              errlen) != UPSTREAM_OK) {
             log_error("%s", err);
             return -1;
         }
         t = now_ms();
+        if (hold && fd >= 0 && t >= d->group_close_ms)
+            ready = 1; /* the hold is over: what waited joins the group before it commits */
         if (fd >= 0) {
             short ev = (short)((ready ? POLLIN : 0) | (modemdrv_poll_events(&d->ml) & POLLOUT));
-            if (ev)
-                modemdrv_on_events(&d->ml, ev, t, on_modem_msg, d);
+            if (ev) {
+                int opening = !d->batch_frames,
+                    n = modemdrv_on_events(&d->ml, ev, t, on_modem_msg, d);
+                if (opening && d->batch_frames)
+                    d->group_busy = n >= DAEMON_GROUP_HOLD_READ;
+            }
         }
-        finish_batch(d, t);
+        finish_batch(d, t, 0);
         if (d->feed)
             feed_service(d->feed, t); /* held drug-sales records whose hold has passed */
         modemdrv_tick(&d->ml, t);
         watch_links(d, t);
-        if (t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)
+        /* the status shows committed state: not while a group is open */
+        if (!d->batch_frames && t - d->status_written_ms >= DAEMON_STATUS_PERIOD_MS)
             daemon_write_status(d, t);
         notify_watchdog(t); /* a loop that stops turning gets restarted */
     }
-    finish_batch(d, now_ms());
+    finish_batch(d, now_ms(), 1);
     daemon_write_status(d, now_ms());
     return 0;
 }
@@ -609,6 +677,6 @@ void daemon_close(struct daemon *d)
     free(d->batch);
     free(d->batch_slot);
     free(d->acks);
-    free(d->fresh);
+    free(d->group);
     memset(d, 0, sizeof *d);
 }

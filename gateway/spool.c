@@ -14,7 +14,9 @@
  *
  * Dominant operations: one INSERT per accepted frame plus one device UPSERT,
  * grouped per burst; one SELECT of due rows per send; one DELETE per
- * acknowledged row. All statements are prepared once at open.
+ * acknowledged row, the acknowledged rows of a whole wake-up in one
+ * transaction. All statements are prepared once at open, transaction
+ * control included; free space is read at most once a second.
  */
 #define _POSIX_C_SOURCE 200809L /* statvfs, clock_gettime, gmtime_r, fchmod, O_CLOEXEC */
 #include <errno.h>
@@ -36,6 +38,8 @@
 #define SPOOL_APPLICATION_ID 0x4C4F5350
 /* Bytes the WAL is truncated to after a checkpoint (PRAGMA journal_size_limit). */
 #define SPOOL_WAL_LIMIT "1048576"
+/* Free space is read from the file system at most this often. */
+#define SPOOL_SPACE_CHECK_MS 1000
 /* Bump, and add a migration in spool_schema(), when the schema changes. */
 /* 2: outbox.frame (the sealed radio frame, for the collector's check). */
 #define SPOOL_SCHEMA_VERSION 2
@@ -51,6 +55,13 @@ enum {
     ST_DEPTH,
     ST_OLDEST,
     ST_SAVE_KEY,
+    ST_BEGIN_IMMEDIATE,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SYNC_NORMAL,
+    ST_SYNC_FULL,
+    ST_FORGET_SENT,
     ST_COUNT
 };
 
@@ -73,15 +84,32 @@ static const char *const spool_sql[ST_COUNT] = {
         " o.snr_qdB, o.sf, o.bw_kHz, o.station, o.spooled_at_ms, f.id IS NOT NULL, o.frame"
         " FROM outbox o LEFT JOIN temp.inflight f ON f.id = o.id"
         " WHERE f.id IS NULL OR f.sent_at_ms <= ?1 ORDER BY o.id LIMIT ?2",
-    [ST_MARK_SENT] = "INSERT OR REPLACE INTO temp.inflight(id, sent_at_ms) VALUES(?1, ?2)",
-    [ST_DEL_OUTBOX] = "DELETE FROM outbox WHERE id = ?1",
-    [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id = ?1",
+    /* The link's bookkeeping works on runs of consecutive ids (?1..?2): a
+     * batch is rows in id order, so a whole batch is usually one run, one
+     * statement instead of one per row. Every id inside a run is one the
+     * caller listed, so a range names exactly those rows. */
+    [ST_MARK_SENT] = "INSERT OR REPLACE INTO temp.inflight(id, sent_at_ms)"
+                     " SELECT id, ?3 FROM outbox WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_OUTBOX] = "DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2",
+    [ST_DEL_INFLIGHT] = "DELETE FROM temp.inflight WHERE id BETWEEN ?1 AND ?2",
     [ST_DEPTH] = "SELECT count(*) FROM outbox",
     [ST_OLDEST] = "SELECT min(spooled_at_ms) FROM outbox",
     [ST_SAVE_KEY] =
         "INSERT INTO device_keys(device, key_check, reuse_floor) VALUES(?1, ?2, ?3)"
         " ON CONFLICT(device) DO UPDATE SET key_check = excluded.key_check,"
-        " reuse_floor = excluded.reuse_floor",
+        " reuse_floor = excluded.reuse_floor"
+        /* saved with every state, changed only by a re-key: no write then */
+        " WHERE key_check IS NOT excluded.key_check OR reuse_floor IS NOT excluded.reuse_floor",
+    /* Transaction control is prepared too: sqlite3_exec would parse the
+     * text on every call (a few thousand instructions each, several per
+     * commit). */
+    [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN] = "BEGIN",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [ST_SYNC_FULL] = "PRAGMA synchronous = FULL",
+    [ST_FORGET_SENT] = "DELETE FROM temp.inflight",
 };
 
 struct spool {
@@ -92,6 +120,9 @@ struct spool {
     int in_txn;             /* spool_begin .. commit/rollback */
     int txn_stored;         /* a NEW row was put in the open transaction */
     uint64_t generation;
+    int64_t space_checked_ms; /* monotonic ms of the last statvfs, 0 = never */
+    int space_rc;           /* its verdict, SPOOL_OK or an error ... */
+    char space_err[512];    /* ... and its sentence */
 };
 
 const char *spool_errname(int err)
@@ -163,6 +194,25 @@ static int spool_exec(struct spool *s, const char *sql, char *err, size_t errlen
     if (rc != SQLITE_OK)
         return spool_fail(s, rc, err, errlen, sql);
     return SPOOL_OK;
+}
+
+/* Run a prepared statement that returns no rows (transaction control,
+ * a pragma that sets). */
+static int spool_step(struct spool *s, int which, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = s->st[which];
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return spool_fail(s, rc, err, errlen, sqlite3_sql(q));
+    return SPOOL_OK;
+}
+
+/* ROLLBACK when SQLite still holds a transaction; harmless otherwise. */
+static void spool_end_txn(struct spool *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        spool_step(s, ST_ROLLBACK, NULL, 0);
 }
 
 static int spool_pragma_int(struct spool *s, const char *sql, int64_t *v)
@@ -331,25 +381,49 @@ void spool_close(struct spool *s)
     free(s);
 }
 
+static int64_t spool_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* statvfs at most once a second (SPOOL_SPACE_CHECK_MS): the loop asks on
+ * every turn and every transaction, and a disk does not fill faster than
+ * the margin of min_free_bytes allows in a second; the write that does
+ * hit a full disk fails as SPOOL_ERR_FULL anyway. */
 int spool_check_space(struct spool *s, char *err, size_t errlen)
 {
     struct statvfs v;
-    int64_t avail;
+    int64_t avail, now;
     if (s->opt.min_free_bytes <= 0)
         return SPOOL_OK;
+    now = spool_mono_ms();
+    if (s->space_checked_ms && now - s->space_checked_ms < SPOOL_SPACE_CHECK_MS &&
+        now >= s->space_checked_ms) {
+        if (s->space_rc != SPOOL_OK)
+            errbuf_say(err, errlen, "%s", s->space_err);
+        return s->space_rc;
+    }
+    s->space_checked_ms = now;
+    s->space_rc = SPOOL_OK;
     if (statvfs(s->path, &v) != 0) {
-        errbuf_say(err, errlen, "spool %s: cannot read free space: %s", s->path, strerror(errno));
-        return SPOOL_ERR_IO;
+        errbuf_say(s->space_err, sizeof s->space_err, "spool %s: cannot read free space: %s",
+                   s->path, strerror(errno));
+        s->space_rc = SPOOL_ERR_IO;
+    } else {
+        avail = (int64_t)v.f_bavail * (int64_t)v.f_frsize;
+        if (avail < s->opt.min_free_bytes) {
+            errbuf_say(s->space_err, sizeof s->space_err,
+                       "spool %s: only %lld bytes free, below the %lld-byte threshold: "
+                       "stopping intake, devices keep their records",
+                       s->path, (long long)avail, (long long)s->opt.min_free_bytes);
+            s->space_rc = SPOOL_ERR_FULL;
+        }
     }
-    avail = (int64_t)v.f_bavail * (int64_t)v.f_frsize;
-    if (avail < s->opt.min_free_bytes) {
-        errbuf_say(err, errlen,
-                  "spool %s: only %lld bytes free, below the %lld-byte threshold: "
-                  "stopping intake, devices keep their records",
-                  s->path, (long long)avail, (long long)s->opt.min_free_bytes);
-        return SPOOL_ERR_FULL;
-    }
-    return SPOOL_OK;
+    if (s->space_rc != SPOOL_OK)
+        errbuf_say(err, errlen, "%s", s->space_err);
+    return s->space_rc;
 }
 
 int spool_begin(struct spool *s, char *err, size_t errlen)
@@ -361,13 +435,12 @@ int spool_begin(struct spool *s, char *err, size_t errlen)
     }
     /* A transaction SQLite still holds although ours ended (a ROLLBACK that
      * failed after a write error) would make every BEGIN fail for ever. */
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    spool_end_txn(s);
     if ((rc = spool_check_space(s, err, errlen)) != SPOOL_OK)
         return rc;
     /* IMMEDIATE: take the write lock now, not at the first INSERT, so a busy
      * file fails here, before any station state has moved. */
-    if ((rc = spool_exec(s, "BEGIN IMMEDIATE", err, errlen)) != SPOOL_OK)
+    if ((rc = spool_step(s, ST_BEGIN_IMMEDIATE, err, errlen)) != SPOOL_OK)
         return rc;
     s->in_txn = 1;
     s->txn_stored = 0;
@@ -381,7 +454,7 @@ int spool_commit(struct spool *s, char *err, size_t errlen)
         errbuf_say(err, errlen, "spool %s: commit without a transaction", s->path);
         return SPOOL_ERR_TXN;
     }
-    rc = spool_exec(s, "COMMIT", err, errlen);
+    rc = spool_step(s, ST_COMMIT, err, errlen);
     if (rc != SPOOL_OK) {
         spool_rollback(s);
         return rc;
@@ -396,14 +469,13 @@ void spool_rollback(struct spool *s)
 {
     /* SQLite may already have rolled back by itself (SQLITE_FULL can do
      * that); a second ROLLBACK would only be an error. */
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    spool_end_txn(s);
     s->in_txn = 0;
     s->txn_stored = 0;
     /* Give back what the WAL took: after a full disk its frames are mostly
      * checkpointed, and a WAL truncated to zero is room for the next
      * commit (or for the deletes that shrink the outbox). Harmless when it
-     * cannot run. */
+     * cannot run. (A failure path: not worth a prepared statement.) */
     sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 }
 
@@ -599,11 +671,13 @@ int spool_unsent(struct spool *s, int64_t now_ms, int64_t resend_after_ms,
     return SPOOL_OK;
 }
 
-/* Run one prepared statement per id inside one transaction. */
+/* Run one prepared statement (and a second one, which2 >= 0) per run of
+ * consecutive ids, inside one transaction: the statements are prepared,
+ * BEGIN and COMMIT too, so a batch costs a few steps and one commit. */
 static int spool_each_id(struct spool *s, int which, int which2, const uint64_t *ids, size_t n,
                          int64_t value, size_t *changed, char *err, size_t errlen)
 {
-    size_t i;
+    size_t i, j;
     int rc;
     if (changed)
         *changed = 0;
@@ -611,29 +685,34 @@ static int spool_each_id(struct spool *s, int which, int which2, const uint64_t 
         errbuf_say(err, errlen, "spool %s: link bookkeeping inside a record transaction", s->path);
         return SPOOL_ERR_TXN;
     }
-    if ((rc = spool_exec(s, "BEGIN", err, errlen)) != SPOOL_OK)
+    if (n == 0)
+        return SPOOL_OK;
+    if ((rc = spool_step(s, ST_BEGIN, err, errlen)) != SPOOL_OK)
         return rc;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i = j) {
         int w[2] = {which, which2}, k;
+        /* ids[i..j) is a run: each one more than the one before */
+        for (j = i + 1; j < n && ids[j - 1] < INT64_MAX && ids[j] == ids[j - 1] + 1; j++)
+            ;
         for (k = 0; k < 2 && w[k] >= 0; k++) {
             sqlite3_stmt *q = s->st[w[k]];
             sqlite3_bind_int64(q, 1, (sqlite3_int64)ids[i]);
-            if (sqlite3_bind_parameter_count(q) > 1)
-                sqlite3_bind_int64(q, 2, value);
+            sqlite3_bind_int64(q, 2, (sqlite3_int64)ids[j - 1]);
+            if (sqlite3_bind_parameter_count(q) > 2)
+                sqlite3_bind_int64(q, 3, value);
             rc = sqlite3_step(q);
             sqlite3_reset(q);
             if (rc != SQLITE_DONE) {
                 rc = spool_fail(s, rc, err, errlen, "cannot update link state");
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                spool_end_txn(s);
                 return rc;
             }
             if (k == 0 && changed)
                 *changed += (size_t)sqlite3_changes(s->db);
         }
     }
-    if ((rc = spool_exec(s, "COMMIT", err, errlen)) != SPOOL_OK) {
-        if (!sqlite3_get_autocommit(s->db))
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if ((rc = spool_step(s, ST_COMMIT, err, errlen)) != SPOOL_OK) {
+        spool_end_txn(s);
         return rc;
     }
     return SPOOL_OK;
@@ -647,7 +726,7 @@ int spool_mark_sent(struct spool *s, const uint64_t *ids, size_t n, int64_t now_
 
 void spool_forget_sent(struct spool *s)
 {
-    sqlite3_exec(s->db, "DELETE FROM temp.inflight", NULL, NULL, NULL);
+    spool_step(s, ST_FORGET_SENT, NULL, 0);
 }
 
 int spool_mark_delivered(struct spool *s, const uint64_t *ids, size_t n, size_t *deleted,
@@ -655,15 +734,17 @@ int spool_mark_delivered(struct spool *s, const uint64_t *ids, size_t n, size_t 
 {
     int rc;
     if (s->in_txn) {
+        if (deleted)
+            *deleted = 0;
         errbuf_say(err, errlen, "spool %s: acknowledgement inside a record transaction", s->path);
         return SPOOL_ERR_TXN;
     }
     /* Losing this commit to a power cut only means sending the rows again
      * (the collector ignores them), so it need not wait for the disk. The
      * next FULL commit makes it durable anyway: the WAL is one file. */
-    sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    spool_step(s, ST_SYNC_NORMAL, NULL, 0);
     rc = spool_each_id(s, ST_DEL_OUTBOX, ST_DEL_INFLIGHT, ids, n, 0, deleted, err, errlen);
-    sqlite3_exec(s->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    spool_step(s, ST_SYNC_FULL, NULL, 0);
     return rc;
 }
 

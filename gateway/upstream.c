@@ -543,6 +543,8 @@ int upstream_key_generate(const char *base, char public_z85[UPSTREAM_Z85_LEN + 1
 /* ---- 3. the link ------------------------------------------------------- */
 
 #define UPSTREAM_MONITOR_ENDPOINT "inproc://lofte-upstream-monitor"
+/* Acknowledged ids gathered before one delete (four full ACKs). */
+#define UPSTREAM_DELIVER_MAX (4 * UPSTREAM_BATCH_MAX)
 
 struct upstream {
     void *ctx, *sock, *mon;
@@ -558,6 +560,10 @@ struct upstream {
     int dirty;                  /* something changed: look at the spool now */
     struct spool_row rows[UPSTREAM_BATCH_MAX];
     uint64_t ids[UPSTREAM_BATCH_MAX];
+    /* Row ids the collector acknowledged, deleted together once the
+     * replies waiting now are read: one transaction for them all. */
+    uint64_t delivered[UPSTREAM_DELIVER_MAX];
+    size_t ndelivered;
     uint8_t buf[UPSTREAM_BATCH_MAX_LEN];
     struct upstream_reply reply;
 };
@@ -763,11 +769,29 @@ static void upstream_monitor(struct upstream *u)
     }
 }
 
+/* Delete the acknowledged rows gathered so far, in one transaction. */
+static void upstream_flush_delivered(struct upstream *u)
+{
+    char err[256];
+    size_t deleted = 0;
+    int rc;
+    if (!u->ndelivered)
+        return;
+    rc = spool_mark_delivered(u->spool, u->delivered, u->ndelivered, &deleted, err, sizeof err);
+    u->ndelivered = 0;
+    if (rc != SPOOL_OK) {
+        /* The rows stay and are sent again: a duplicate, never a loss. */
+        upstream_emit(u, UPSTREAM_EV_SPOOL_ERROR, "%s", err);
+        return;
+    }
+    u->stats.rows_delivered += deleted;
+    u->inflight = deleted < u->inflight ? u->inflight - deleted : 0;
+    u->dirty = 1;
+}
+
 static void upstream_handle_reply(struct upstream *u, const uint8_t *p, size_t n)
 {
     struct upstream_reply *r = &u->reply;
-    char err[256];
-    size_t deleted = 0;
     int rc = upstream_reply_decode(p, n, r);
     if (rc != PROTO_OK) {
         u->stats.bad_replies++;
@@ -784,15 +808,10 @@ static void upstream_handle_reply(struct upstream *u, const uint8_t *p, size_t n
         return;
     }
     u->stats.acks++;
-    rc = spool_mark_delivered(u->spool, r->ids, r->count, &deleted, err, sizeof err);
-    if (rc != SPOOL_OK) {
-        /* The rows stay and are sent again: a duplicate, never a loss. */
-        upstream_emit(u, UPSTREAM_EV_SPOOL_ERROR, "%s", err);
-        return;
-    }
-    u->stats.rows_delivered += deleted;
-    u->inflight = deleted < u->inflight ? u->inflight - deleted : 0;
-    u->dirty = 1;
+    if (u->ndelivered + r->count > UPSTREAM_DELIVER_MAX)
+        upstream_flush_delivered(u);
+    memcpy(u->delivered + u->ndelivered, r->ids, r->count * sizeof r->ids[0]);
+    u->ndelivered += r->count;
 }
 
 static void upstream_drain_replies(struct upstream *u)
@@ -804,7 +823,7 @@ static void upstream_drain_replies(struct upstream *u)
         zmq_msg_init(&m);
         if (zmq_msg_recv(&m, u->sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m);
-            return;
+            break;
         }
         zmq_getsockopt(u->sock, ZMQ_RCVMORE, &more, &ms);
         if (!more) {
@@ -822,6 +841,7 @@ static void upstream_drain_replies(struct upstream *u)
         }
         zmq_msg_close(&m);
     }
+    upstream_flush_delivered(u);
 }
 
 /* Send due rows while the window allows. */
@@ -892,8 +912,9 @@ int upstream_service(struct upstream *u, const int *fds, int *ready, size_t nfds
         errbuf_say(err, errlen, "upstream: at most 16 file descriptors per wait");
         return UPSTREAM_ERR_CONFIG;
     }
-    upstream_monitor(u);
-    upstream_drain_replies(u);
+    /* Replies and monitor events are read when the poll below reports
+     * them (zmq_poll looks at what is queued before it waits), not on every
+     * call: each empty receive costs libzmq a poll and a getpid. */
     if ((rc = upstream_send_due(u, err, errlen)) != UPSTREAM_OK)
         return rc;
     /* With rows in flight, wake in time to resend them. */

@@ -18,7 +18,10 @@ status file counts:
     running process, like a quota filling up) acks nothing of a first-contact
     device's burst, says intake is stopped, counts nothing as stored, and
     once the limit is lifted stores the resent records as new (never as
-    duplicates of the rolled-back ones) and acks them with one ack.
+    duplicates of the rolled-back ones) and acks them with one ack;
+  - group commit: frames read 40 ms apart are one group with one ack per
+    device, and a group of several reads whose commit fails acks nothing of
+    it and leaves every device of it at its committed state.
 
 usage: test_gateway_frames.py BUILD_DIR
 """
@@ -451,6 +454,64 @@ def main():
                 break
             time.sleep(0.1)
         check(got == [1, 2, 3], "and reach the collector: counters %s" % got)
+
+        # group commit (gateway/daemon.h): the frames read within 100 ms
+        # are one group, whatever number of reads brought them: stored in
+        # one commit, answered after it with one ack per device
+        t4 = int(time.time() * 1000)
+        modem3.send(rx_wire(ref.seal_uplink(KEY2, DEVICE2, 4, record(minute)), t4))
+        time.sleep(0.04)  # a read of its own
+        modem3.send(rx_wire(ref.seal_uplink(KEY2, DEVICE2, 5, record(minute)), t4 + 40))
+        txs = [m for m in modem3.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        got_ms = int(time.time() * 1000)  # at most ~50 ms after the TX arrived
+        check(len(txs) == 1 and ref.open_ack(KEY2, txs[0]["frame"])["acked"] == 5,
+              "two frames of a device read 40 ms apart are one group: one ack, covering "
+              "both (%s)" % [ref.open_ack(KEY2, m["frame"])["acked"] for m in txs])
+        check(txs[0]["tx_at_ms"] % 1000 == 0 and txs[0]["tx_at_ms"] >= t4 + 40 + 1000,
+              "still on the whole second at least 1 s after the later uplink")
+        check(got_ms < txs[0]["tx_at_ms"], "and it reached the modem before that second "
+              "(%d ms ahead)" % (txs[0]["tx_at_ms"] - got_ms))
+        # a group whose commit fails acks nothing of it, the frames read
+        # before the one that made it fail included, and every device of
+        # the group is back to its committed state: DEVICE2 at 5 (it was at
+        # 6 in memory), DEVICE (first contact) at nothing
+        time.sleep(2.5)
+        st4 = status(state3)
+        stored4 = st4["frames"]["stored"]
+        resource.prlimit(gw3.pid, resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+        t5 = int(time.time() * 1000)
+        group = [rx_wire(ref.seal_uplink(KEY2, DEVICE2, 6, record(minute)), t5),
+                 rx_wire(ref.seal_uplink(KEY, DEVICE, 1, record(minute)), t5 + 30),
+                 rx_wire(ref.seal_uplink(KEY2, DEVICE2, 7, record(minute)), t5 + 60)]
+        for w in group:
+            modem3.send(w)
+            time.sleep(0.03)
+        check(not any(m["type"] == ref.MSG_TX for m in modem3.read_messages(2.0)),
+              "a group of three reads whose commit fails gets no ack at all")
+        time.sleep(2.5)
+        st5 = status(state3)
+        devs = {x["device"]: x for x in st5["devices"]}
+        check(devs["%08x" % DEVICE2]["acked"] == 5 and devs.get("%08x" % DEVICE, {}).get(
+              "acked", 0) == 0 and st5["frames"]["stored"] == stored4,
+              "and every device of it is what the spool holds (%s, %s)" % (
+                  devs["%08x" % DEVICE2], devs.get("%08x" % DEVICE)))
+        resource.prlimit(gw3.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        time.sleep(1.5)  # the free-space verdict is at most a second old
+        for w in group:  # the handhelds still hold them
+            modem3.send(w)
+            time.sleep(0.03)
+        txs = [m for m in modem3.read_messages(3.0) if m["type"] == ref.MSG_TX]
+        got = {}
+        for m in txs:
+            for dev, key in ((DEVICE, KEY), (DEVICE2, KEY2)):
+                try:
+                    got[dev] = ref.open_ack(key, m["frame"])["acked"]
+                except ref.LofteError:  # not this device's ack
+                    pass
+        check(len(txs) == 2 and got == {DEVICE: 1, DEVICE2: 7},
+              "once the disk takes writes again the resent group gets one ack per device, "
+              "covering all of it (%s)" % got)
         ok = True
     finally:
         for p in procs:

@@ -208,6 +208,44 @@ Test(spool, hands_out_unsent_rows_oldest_first_and_again_after_the_timeout)
     spool_close(s);
 }
 
+Test(spool, marks_and_deletes_exactly_the_listed_rows_when_their_ids_have_gaps)
+{
+    struct spool *s = open_spool(NULL);
+    struct spool_row rows[16];
+    uint64_t id[10], sent[4], acked[7];
+    size_t n, i, deleted;
+    char err[256];
+    int64_t t0 = 1000000;
+
+    spool_fill(s, DEV, 1, 10, 7);
+    cr_assert_eq(spool_unsent(s, t0, 3000, rows, 16, &n, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(n, 10);
+    for (i = 0; i < n; i++)
+        id[i] = rows[i].id;
+    /* sent: counters 1, 2, 4 and 5 (3 is not in flight) */
+    sent[0] = id[0], sent[1] = id[1], sent[2] = id[3], sent[3] = id[4];
+    cr_assert_eq(spool_mark_sent(s, sent, 4, t0, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(spool_unsent(s, t0 + 100, 3000, rows, 16, &n, err, sizeof err), SPOOL_OK);
+    cr_assert_eq(n, 6);
+    cr_assert_eq(rows[0].counter, 3);
+    cr_assert_eq(rows[1].counter, 6);
+
+    /* acknowledged: 1 2 3, 5, 7 8, and 5 again; out of order too */
+    acked[0] = id[6], acked[1] = id[7], acked[2] = id[0], acked[3] = id[1], acked[4] = id[2];
+    acked[5] = id[4], acked[6] = id[4];
+    cr_assert_eq(spool_mark_delivered(s, acked, 7, &deleted, err, sizeof err), SPOOL_OK, "%s", err);
+    cr_assert_eq(deleted, 6);
+    cr_assert_eq(spool_depth(s), 4);
+    spool_forget_sent(s);
+    cr_assert_eq(spool_unsent(s, t0, 3000, rows, 16, &n, err, sizeof err), SPOOL_OK);
+    cr_assert_eq(n, 4);
+    cr_assert_eq(rows[0].counter, 4);
+    cr_assert_eq(rows[1].counter, 6);
+    cr_assert_eq(rows[2].counter, 9);
+    cr_assert_eq(rows[3].counter, 10);
+    spool_close(s);
+}
+
 Test(spool, never_reuses_a_row_id_after_its_row_was_delivered)
 {
     struct spool *s = open_spool(NULL);
