@@ -29,6 +29,9 @@ struct intake {
     struct zap *zap;
     struct zap_allowed allowed;
     int64_t *gateway_ids;        /* parallel to allowed.gw; 0 = not yet in the store */
+    int64_t *last_batch_ms;      /* parallel to allowed.gw; 0 = none yet */
+    int stopped;                 /* the last batch could not be stored */
+    char stop_reason[256];
     struct store *store;
     char endpoint[256];
     struct intake_stats stats;
@@ -92,12 +95,13 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
         return INTAKE_ERR_ALLOWED;
     }
     in->gateway_ids = calloc(in->allowed.count + 1, sizeof *in->gateway_ids);
+    in->last_batch_ms = calloc(in->allowed.count + 1, sizeof *in->last_batch_ms);
     in->ctx = zmq_ctx_new();
     /* The ZAP handler first: without one, libzmq lets every CURVE client in. */
-    if (!in->gateway_ids || !in->ctx ||
+    if (!in->gateway_ids || !in->last_batch_ms || !in->ctx ||
         zap_open(&in->zap, in->ctx, &in->allowed, err, errlen) != ZAP_OK) {
         upstream_wipe(sec, sizeof sec);
-        if (!in->gateway_ids || !in->ctx)
+        if (!in->gateway_ids || !in->last_batch_ms || !in->ctx)
             snprintf(err, errlen, "intake: cannot create a ZeroMQ context");
         intake_close(in);
         return INTAKE_ERR_ZMQ;
@@ -142,6 +146,7 @@ void intake_close(struct intake *in)
         zmq_ctx_term(in->ctx);
     zap_allowed_free(&in->allowed);
     free(in->gateway_ids);
+    free(in->last_batch_ms);
     free(in);
 }
 
@@ -153,6 +158,28 @@ const char *intake_endpoint(const struct intake *in)
 const struct intake_stats *intake_stats(const struct intake *in)
 {
     return &in->stats;
+}
+
+const struct zap_allowed *intake_allowed(const struct intake *in)
+{
+    return &in->allowed;
+}
+
+const struct zap_stats *intake_zap_stats(const struct intake *in)
+{
+    return zap_stats(in->zap);
+}
+
+int64_t intake_gateway_last_batch_ms(const struct intake *in, size_t k)
+{
+    return k < in->allowed.count ? in->last_batch_ms[k] : 0;
+}
+
+int intake_stopped(const struct intake *in, const char **why)
+{
+    if (why)
+        *why = in->stop_reason;
+    return in->stopped;
 }
 
 static int64_t now_ms(void)
@@ -207,6 +234,9 @@ static int intake_gateway_id(struct intake *in, const struct zap_gateway *g, int
 static void intake_store_failed(struct intake *in, zmq_msg_t *id, const struct zap_gateway *g,
                                 int rc, size_t n, const char *err)
 {
+    in->stopped = 1;
+    snprintf(in->stop_reason, sizeof in->stop_reason, "%s: %s",
+             rc == STORE_ERR_FULL ? "disk full" : "database error", err);
     if (rc == STORE_ERR_FULL) {
         in->stats.refused_full++;
         /* loud, but once per episode and then every 100th batch: the
@@ -264,6 +294,9 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
     }
     /* committed: from here on the ACK may leave */
     in->stats.batches++;
+    in->stopped = 0;
+    in->stop_reason[0] = 0;
+    in->last_batch_ms[g - in->allowed.gw] = now_ms();
     for (i = 0; i < n; i++) {
         switch (in->outcomes[i]) {
         case STORE_INSERTED: in->stats.rows_inserted++; break;

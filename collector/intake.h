@@ -82,4 +82,17 @@ int intake_run(struct intake *in, volatile sig_atomic_t *stop);
 
 const struct intake_stats *intake_stats(const struct intake *in);
 
+/* For status and metrics (collector/cstatus.c). */
+struct zap_allowed;
+struct zap_stats;
+const struct zap_allowed *intake_allowed(const struct intake *in);
+const struct zap_stats *intake_zap_stats(const struct intake *in);
+/* Unix ms of gateway k's (allowed->gw[k]) last committed batch; 0 = none
+ * since the start. */
+int64_t intake_gateway_last_batch_ms(const struct intake *in, size_t k);
+/* Nonzero while the store refuses batches (disk full, database error):
+ * records are neither stored nor acked; why says why. Cleared by the next
+ * batch that commits. */
+int intake_stopped(const struct intake *in, const char **why);
+
 #endif

@@ -15,15 +15,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clog.h"
+#include "cstatus.h"
 #include "intake.h"
+#include "metrics.h"
 #include "notify.h"
 #include "store.h"
 #include "version.h"
 
-enum { OPT_DB, OPT_BIND, OPT_SECRET_KEY_FILE, OPT_ALLOWED_GATEWAYS, OPT_LOG_LEVEL, OPT_HELP,
-       OPT_COUNT };
+enum { OPT_DB, OPT_BIND, OPT_SECRET_KEY_FILE, OPT_ALLOWED_GATEWAYS, OPT_STATE_DIR, OPT_METRICS,
+       OPT_LOG_LEVEL, OPT_HELP, OPT_COUNT };
 
 static const struct {
     const char *name;
@@ -37,6 +40,10 @@ static const struct {
                              "the collector's CURVE key pair, mode 0600 (lofte-curve-keygen)"},
     [OPT_ALLOWED_GATEWAYS] = {"allowed-gateways", "PATH", NULL,
                               "gateways let in: \"<Z85 public key> <name>\" per line"},
+    [OPT_STATE_DIR] = {"state-dir", "DIR", "/var/lib/lofte/collector",
+                       "where status.json and status.txt are written every 2 s"},
+    [OPT_METRICS] = {"metrics", "ENDPOINT", "",
+                     "serve Prometheus metrics, e.g. tcp://127.0.0.1:9811; empty: off"},
     [OPT_LOG_LEVEL] = {"log-level", "LEVEL", "info", "error, warn, info or debug"},
     [OPT_HELP] = {"help", NULL, NULL, "print this text"},
 };
@@ -49,10 +56,40 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The loop: batches, and every CSTATUS_PERIOD_MS the status files and the
+ * metrics (rendered here, never on the HTTP thread). A batch in hand is
+ * always finished before the stop flag is looked at. */
+static int run(struct intake *in, struct cstatus *cs)
+{
+    while (!stop_requested) {
+        struct timespec mono;
+        int64_t t;
+        int rc = intake_step(in, 250);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        notify_watchdog((int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000);
+        t = now_ms();
+        if (rc < 0) {
+            clog_msg(CLOG_ERROR, "intake: poll failed: %s", intake_strerror(rc));
+            return rc;
+        }
+        if (t - cs->written_ms >= CSTATUS_PERIOD_MS)
+            cstatus_write(cs, in, t);
+    }
+    return INTAKE_OK;
+}
+
 static void usage(FILE *f)
 {
     int i;
-    fprintf(f, "usage: lofte-collector --secret-key-file PATH --allowed-gateways PATH [options]\n\n");
+    fprintf(f, "usage: lofte-collector --secret-key-file PATH --allowed-gateways PATH [options]\n"
+               "       lofte-collector status [STATE_DIR]\n\n");
     for (i = 0; i < OPT_COUNT; i++) {
         char left[48];
         snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
@@ -74,11 +111,20 @@ int main(int argc, char **argv)
     struct sigaction sa;
     struct store *st = NULL;
     struct intake *in = NULL;
+    struct cstatus cs;
     char err[512];
     int i, c, level, rc;
 
     if (version_requested(argc, argv, "lofte-collector"))
         return 0;
+    if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "usage: lofte-collector status [STATE_DIR]\n");
+            return CSTATUS_USAGE;
+        }
+        return cstatus_show(argc == 3 ? argv[2] : options[OPT_STATE_DIR].def);
+    }
+    memset(&cs, 0, sizeof cs);
     memset(longopts, 0, sizeof longopts);
     for (i = 0; i < OPT_COUNT; i++) {
         longopts[i].name = options[i].name;
@@ -134,10 +180,22 @@ int main(int argc, char **argv)
         store_close(st);
         return 2;
     }
+    cs.state_dir = val[OPT_STATE_DIR];
+    cs.db_path = val[OPT_DB];
+    cs.started_ms = now_ms();
+    if (val[OPT_METRICS][0] &&
+        metrics_open(&cs.metrics, val[OPT_METRICS], err, sizeof err) != METRICS_OK) {
+        clog_msg(CLOG_ERROR, "%s", err);
+        intake_close(in);
+        store_close(st);
+        return 2;
+    }
+    cstatus_write(&cs, in, cs.started_ms);
     clog_msg(CLOG_INFO, "lofte-collector: storing into %s", val[OPT_DB]);
     notify_ready("storing");
-    rc = intake_run(in, &stop_requested);
+    rc = run(in, &cs);
     notify_stopping();
+    cstatus_write(&cs, in, now_ms());
     {
         const struct intake_stats *s = intake_stats(in);
         clog_msg(CLOG_INFO, "lofte-collector: stopping; %llu batches, %llu records new, "
@@ -148,5 +206,6 @@ int main(int argc, char **argv)
     }
     intake_close(in);
     store_close(st);
+    metrics_close(cs.metrics);
     return rc == INTAKE_OK ? 0 : 1;
 }

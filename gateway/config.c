@@ -103,6 +103,16 @@ static int check_endpoint(const char *v, char *why, size_t whylen)
     return -1;
 }
 
+/* The metrics listener: tcp://ADDRESS:PORT with an IP literal (metrics.c
+ * parses it fully when it binds, and says what is wrong there). */
+static int check_metrics(const char *v, char *why, size_t whylen)
+{
+    if (v[0] == 0 || (strncmp(v, "tcp://", 6) == 0 && strrchr(v + 6, ':')))
+        return 0;
+    snprintf(why, whylen, "'%s' is not a listener: use tcp://127.0.0.1:9810", v);
+    return -1;
+}
+
 /* A CURVE public key as zmq prints it: 40 characters of Z85. */
 static int check_z85_key(const char *v, char *why, size_t whylen)
 {
@@ -182,6 +192,9 @@ static const struct option_def config_options[] = {
      NULL, "DIR", "where the status file is written"},
     {"log_level", 0, "gateway", OPT_CHOICE, FIELD(log_level), "info", 0, 0, 0, level_choices,
      NULL, "LEVEL", "least important messages logged"},
+    {"metrics", 0, "gateway", OPT_STRING, FIELD(metrics), "", OPT_EMPTY_OK, 0, 0, NULL,
+     check_metrics, "ENDPOINT",
+     "serve Prometheus metrics over HTTP, e.g. tcp://127.0.0.1:9810; empty: off"},
     {"disk_min_free_mb", 0, "gateway", OPT_UINT, FIELD(disk_min_free_mb), "100", 0, 0, 1048576,
      NULL, NULL, "MB", "stop taking records below this free space"},
 

@@ -109,6 +109,7 @@ struct config {
     char collector_public_key[CONFIG_Z85_KEY_LEN + 1];
     char secret_key_file[CONFIG_PATH_MAX];  /* the gateway's own CURVE key */
     char feed[CONFIG_ENDPOINT_MAX];         /* zmq PUB to bind; "" = no feed */
+    char metrics[CONFIG_ENDPOINT_MAX];      /* Prometheus HTTP, tcp://addr:port; "" = none */
     uint8_t ack_sf;                         /* 0 = the SF of the uplink answered */
     uint32_t downlink_freq_hz;
     int8_t downlink_power_dBm;

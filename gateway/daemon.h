@@ -30,6 +30,8 @@
 #include "station.h"
 #include "upstream.h"
 
+struct metrics; /* metrics.h */
+
 #define DAEMON_MAX_DEVICES 4096
 #define DAEMON_STATUS_PERIOD_MS 2000
 /* A message that repeats (a failing link) is logged at most this often. */
@@ -103,6 +105,7 @@ struct daemon {
     int modem_was_up, collector_was_up;
     int64_t started_ms, status_written_ms, backlog_logged_ms;
     volatile sig_atomic_t *stop;
+    struct metrics *metrics;     /* NULL: no --metrics; the caller opens and closes it */
 };
 
 /* Open everything the configuration names: keys (refusing a key file that
@@ -120,6 +123,11 @@ void daemon_close(struct daemon *d);
 /* Write status.json and status.txt into the state directory (atomically,
  * by rename), as `lofte-gateway status` reads them. */
 int daemon_write_status(struct daemon *d, int64_t now_ms);
+
+/* Render the metrics (daemon_metrics.c) and hand them to d->metrics, if
+ * any; called by daemon_write_status, so at most once per status period
+ * and always from the loop. */
+void daemon_publish_metrics(struct daemon *d, int64_t now_ms);
 
 /* Name of rejection slot i (proto_errname or station_errname). */
 const char *daemon_reason_name(int i);

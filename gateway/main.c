@@ -14,6 +14,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "port.h"
 #include "version.h"
@@ -159,12 +160,27 @@ int main(int argc, char **argv)
         daemon_close(&d);
         return 1;
     }
+    if (cfg.metrics[0]) {
+        /* after daemon_open: scrapes only ever see a fully opened daemon */
+        if (metrics_open(&d.metrics, cfg.metrics, err, sizeof err) != METRICS_OK) {
+            log_error("%s (metrics from %s)", err, config_origin(&cfg, "metrics"));
+            daemon_close(&d);
+            return 1;
+        }
+        daemon_publish_metrics(&d, d.started_ms);
+        log_info("metrics: GET /metrics on %s (port %u)", cfg.metrics,
+                 (unsigned)metrics_port(d.metrics));
+    }
     log_info("lofte-gateway station %u running: modem %s, collector %s", cfg.station_id,
              cfg.port, cfg.collector);
     notify_ready("receiving");
     rc = daemon_run(&d, err, sizeof err);
     notify_stopping();
-    daemon_close(&d);
+    {
+        struct metrics *m = d.metrics;
+        daemon_close(&d); /* d is wiped: the server is closed after it */
+        metrics_close(m);
+    }
     if (rc != 0) {
         log_error("%s", err);
         return 1;
