@@ -160,6 +160,43 @@ const struct intake_stats *intake_stats(const struct intake *in)
     return &in->stats;
 }
 
+int intake_reload_allowed(struct intake *in, const char *path, char *err, size_t errlen)
+{
+    struct zap_allowed fresh;
+    int64_t *ids, *last;
+    size_t i, k;
+    memset(&fresh, 0, sizeof fresh);
+    if (zap_allowed_load(path, &fresh, err, errlen) != ZAP_OK)
+        return INTAKE_ERR_ALLOWED;
+    ids = calloc(fresh.count + 1, sizeof *ids);
+    last = calloc(fresh.count + 1, sizeof *last);
+    if (!ids || !last) {
+        free(ids);
+        free(last);
+        zap_allowed_free(&fresh);
+        snprintf(err, errlen, "intake: out of memory reloading %s", path);
+        return INTAKE_ERR_CONFIG;
+    }
+    /* a gateway listed before under the same name and key keeps its store
+     * id and last batch time; any other is registered on its first batch */
+    for (i = 0; i < fresh.count; i++)
+        for (k = 0; k < in->allowed.count; k++)
+            if (strcmp(fresh.gw[i].name, in->allowed.gw[k].name) == 0 &&
+                memcmp(fresh.gw[i].key, in->allowed.gw[k].key, ZAP_KEY_LEN) == 0) {
+                ids[i] = in->gateway_ids[k];
+                last[i] = in->last_batch_ms[k];
+            }
+    /* the ZAP handler holds &in->allowed: it sees the new list from its
+     * next request on (same thread, so never half of one) */
+    zap_allowed_free(&in->allowed);
+    in->allowed = fresh;
+    free(in->gateway_ids);
+    free(in->last_batch_ms);
+    in->gateway_ids = ids;
+    in->last_batch_ms = last;
+    return INTAKE_OK;
+}
+
 const struct zap_allowed *intake_allowed(const struct intake *in)
 {
     return &in->allowed;

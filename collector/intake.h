@@ -82,6 +82,13 @@ int intake_run(struct intake *in, volatile sig_atomic_t *stop);
 
 const struct intake_stats *intake_stats(const struct intake *in);
 
+/* SIGHUP: read the allowed-gateways file again and let the new list decide
+ * the next handshakes (connected gateways keep their session while still
+ * listed; a batch from one no longer listed is dropped unacknowledged, so
+ * it stays in its spool). Called between batches, from the loop. A file
+ * that does not load (err says why, by line) keeps the old list. */
+int intake_reload_allowed(struct intake *in, const char *path, char *err, size_t errlen);
+
 /* For status and metrics (collector/cstatus.c). */
 struct zap_allowed;
 struct zap_stats;

@@ -43,24 +43,26 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "optable.h"
 #include "port.h"
 
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ENDPOINT_MAX 256
 #define CONFIG_Z85_KEY_LEN 40           /* a CURVE public key in Z85 */
-#define CONFIG_VALUE_MAX CONFIG_PATH_MAX
-#define CONFIG_WHERE_MAX (CONFIG_PATH_MAX + 32)
+#define CONFIG_VALUE_MAX OPTABLE_VALUE_MAX
+#define CONFIG_WHERE_MAX OPTABLE_WHERE_MAX
 #define CONFIG_MAX_OPTIONS 32           /* table rows; config.c checks it fits */
 
+/* The engine's codes (optable.h), under the names the gateway uses. */
 enum config_err {
-    CONFIG_OK = 0,
-    CONFIG_ERR_USAGE = -1,    /* command line: unknown option, missing argument, stray word */
-    CONFIG_ERR_FILE = -2,     /* the config file cannot be read */
-    CONFIG_ERR_SYNTAX = -3,   /* a file line is neither `name = value` nor `[section]` */
-    CONFIG_ERR_UNKNOWN = -4,  /* unknown key or section, or key in the wrong section */
-    CONFIG_ERR_VALUE = -5,    /* a value fails its check (number, range, choice, format) */
-    CONFIG_ERR_MISSING = -6,  /* a required option has no value */
-    CONFIG_ERR_COUNT_ = 7
+    CONFIG_OK = OPTABLE_OK,
+    CONFIG_ERR_USAGE = OPTABLE_ERR_USAGE,
+    CONFIG_ERR_FILE = OPTABLE_ERR_FILE,
+    CONFIG_ERR_SYNTAX = OPTABLE_ERR_SYNTAX,
+    CONFIG_ERR_UNKNOWN = OPTABLE_ERR_UNKNOWN,
+    CONFIG_ERR_VALUE = OPTABLE_ERR_VALUE,
+    CONFIG_ERR_MISSING = OPTABLE_ERR_MISSING,
+    CONFIG_ERR_COUNT_ = OPTABLE_ERR_COUNT_
 };
 
 const char *config_strerror(int err);
@@ -73,10 +75,10 @@ enum config_action {
 };
 
 enum config_from {
-    CONFIG_FROM_NONE = 0,     /* no default and not given */
-    CONFIG_FROM_DEFAULT,
-    CONFIG_FROM_FILE,
-    CONFIG_FROM_CLI
+    CONFIG_FROM_NONE = OPTABLE_FROM_NONE,
+    CONFIG_FROM_DEFAULT = OPTABLE_FROM_DEFAULT,
+    CONFIG_FROM_FILE = OPTABLE_FROM_FILE,
+    CONFIG_FROM_CLI = OPTABLE_FROM_CLI
 };
 
 /* Where acks' station_time comes from (docs/protocol.md §6.2). */
@@ -86,12 +88,7 @@ enum config_clock {
 };
 
 /* An option's text before config_check, and where it came from. */
-struct config_value {
-    enum config_from from;
-    unsigned line;                  /* file line, for "given twice" */
-    char where[CONFIG_WHERE_MAX];   /* "file:line", "option --name", "default" */
-    char raw[CONFIG_VALUE_MAX];
-};
+#define config_value optable_value
 
 struct config {
     /* Typed values: valid after config_check() returned CONFIG_OK. */
@@ -117,7 +114,7 @@ struct config {
 
     /* Command line only. */
     char config_path[CONFIG_PATH_MAX];      /* "" = no file */
-    enum config_action action;
+    int action;                             /* enum config_action (optable stores an int) */
 
     /* Text and origin of each table row, in table order. */
     struct config_value values[CONFIG_MAX_OPTIONS];

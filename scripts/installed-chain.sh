@@ -25,6 +25,9 @@ for f in /etc/lofte/collector.key /etc/lofte/gateway.key /etc/lofte/keys; do
     [ "$(stat -c '%a %U' "$f")" = "600 lofte" ] || fail "$f is $(stat -c '%a %U' "$f"), not 600 lofte"
 done
 [ "$(stat -c '%a %U' /var/lib/lofte)" = "750 lofte" ] || fail "/var/lib/lofte not 750 lofte"
+[ "$(stat -c '%a %U' /var/lib/lofte/collector)" = "750 lofte" ] || fail "/var/lib/lofte/collector not 750 lofte"
+dpkg-query --control-show lofte-collector conffiles | grep -qx /etc/lofte/collector.ini ||
+    fail "/etc/lofte/collector.ini is not a conffile of lofte-collector"
 for p in lofte-gateway lofte-collector lofte-report lofte-retention lofte-keygen \
          lofte-curve-keygen lofte-sim; do
     "$p" --version | grep -q "^$p (lofte) " || fail "$p --version"
@@ -49,11 +52,15 @@ as_lofte() { exec setpriv --reuid=lofte --regid=lofte --init-groups -- "$@"; }
 pub() { sed -n 's/^public-key = //p' "$1"; }
 
 echo "$(pub /etc/lofte/gateway.pub) station-1" >> /etc/lofte/allowed-gateways
-LOFTE_COLLECTOR_OPTS="--bind tcp://127.0.0.1:$PORT"
-cmd=$(execstart lofte-collector.service | sed "s|\$LOFTE_COLLECTOR_OPTS|$LOFTE_COLLECTOR_OPTS|")
+# the shipped collector.ini, with this run's ports
+CMPORT=$((PORT + 1)); GMPORT=$((PORT + 2))
+sed -i -e "s|^bind = .*|bind = tcp://127.0.0.1:$PORT|" \
+    -e "s|^metrics = .*|metrics = tcp://127.0.0.1:$CMPORT|" /etc/lofte/collector.ini
+cmd=$(execstart lofte-collector.service)
 echo "installed-chain: collector: $cmd"
 as_lofte $cmd 2>/var/lib/lofte/collector.log &
-pids="$pids $!"
+collpid=$!
+pids="$pids $collpid"
 
 T=/var/lib/lofte/chain
 install -d -o lofte -g lofte -m 0750 "$T"
@@ -73,6 +80,7 @@ ckey=$(pub /etc/lofte/collector.pub | sed 's/[&]/\\&/g')
 sed -e "s|^port = .*|port = $T/modem|" -e "s|^keys = .*|keys = $T/keys|" \
     -e "s|^collector = .*|collector = tcp://127.0.0.1:$PORT|" \
     -e "s|^collector_public_key = .*|collector_public_key = $ckey|" \
+    -e "s|^metrics = .*|metrics = tcp://127.0.0.1:$GMPORT|" \
     /usr/share/doc/lofte-gateway/examples/gateway.ini > /etc/lofte/gateway.ini
 chmod 0640 /etc/lofte/gateway.ini && chgrp lofte /etc/lofte/gateway.ini
 cmd=$(execstart lofte-gateway.service)
@@ -93,6 +101,27 @@ stored=$(lofte-report --db /var/lib/lofte/collector.db --format csv --sql \
 echo "installed-chain: $logged records logged by the handhelds, $stored stored by the installed collector"
 [ "$logged" -gt 0 ] && [ "$logged" = "$stored" ] || fail "counts differ"
 [ "$(stat -c '%a' /var/lib/lofte/collector.db)" != 644 ] || fail "database is world-readable"
+
+# Monitoring: both status commands say "up" (exit 0), both metrics
+# endpoints serve what the chain did.
+sleep 2.5 # one more status period: the collector's files are current
+lofte-collector status >/dev/null || fail "lofte-collector status exits $?"
+# the simulator has ended, so its modem is gone: up (0) until the gateway
+# notices, then "link down" (3)
+rc=0; out=$(lofte-gateway status) || rc=$?
+[ $rc = 0 ] || { [ $rc = 3 ] && echo "$out" | grep -q "modem link is down"; } ||
+    fail "lofte-gateway status exits $rc"
+scrape() { python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$1"; }
+new=$(scrape "$CMPORT" | sed -n 's/^lofte_collector_rows_total{outcome="new"} //p')
+[ "$new" -ge "$logged" ] || fail "collector metrics: $new rows new, $logged logged"
+gstored=$(scrape "$GMPORT" | sed -n 's/^lofte_gateway_frames_total{outcome="stored"} //p')
+[ "$gstored" -ge "$logged" ] || fail "gateway metrics: $gstored stored, $logged logged"
+echo "installed-chain: metrics: collector $new rows new, gateway $gstored frames stored"
+# SIGHUP (systemctl reload): the collector re-reads its lists and keeps running
+kill -HUP "$collpid"; sleep 1
+kill -0 "$collpid" || fail "the collector died on SIGHUP"
+grep -q "reload: 1 allowed gateways" /var/lib/lofte/collector.log || fail "no reload logged"
 
 kill -TERM "$gwpid"; wait "$gwpid" || fail "the gateway did not stop cleanly"
 cleanup; pids=""
