@@ -31,7 +31,7 @@ struct intake {
     int64_t *gateway_ids;        /* parallel to allowed.gw; 0 = not yet in the store */
     int64_t *last_batch_ms;      /* parallel to allowed.gw; 0 = none yet */
     int stopped;                 /* the last batch could not be stored */
-    char stop_reason[256];
+    char stop_reason[640];       /* room for "database error: " and a 512-byte sentence */
     struct store *store;
     char endpoint[256];
     struct intake_stats stats;

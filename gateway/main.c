@@ -29,12 +29,14 @@ enum {
     STATUS_DEGRADED = 3     /* running, but a link is down or intake stopped */
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static void print_port(void *ctx, const struct port_info *p)
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* reload: keys and log level (daemon_reload) */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     /* A file size limit (ulimit -f, a quota-like cap) must fail the write
@@ -160,6 +163,7 @@ int main(int argc, char **argv)
         daemon_close(&d);
         return 1;
     }
+    d.reload = &reload_flag;
     if (cfg.metrics[0]) {
         /* after daemon_open: scrapes only ever see a fully opened daemon */
         if (metrics_open(&d.metrics, cfg.metrics, err, sizeof err) != METRICS_OK) {
