@@ -74,12 +74,12 @@ enum config_action {
     CONFIG_LIST_PORTS         /* --list-ports: print port_list, exit 0 */
 };
 
-enum config_from {
-    CONFIG_FROM_NONE = OPTABLE_FROM_NONE,
-    CONFIG_FROM_DEFAULT = OPTABLE_FROM_DEFAULT,
-    CONFIG_FROM_FILE = OPTABLE_FROM_FILE,
-    CONFIG_FROM_CLI = OPTABLE_FROM_CLI
-};
+/* The engine's (one enum, so comparisons with values[].from are exact). */
+#define config_from optable_from
+#define CONFIG_FROM_NONE OPTABLE_FROM_NONE
+#define CONFIG_FROM_DEFAULT OPTABLE_FROM_DEFAULT
+#define CONFIG_FROM_FILE OPTABLE_FROM_FILE
+#define CONFIG_FROM_CLI OPTABLE_FROM_CLI
 
 /* Where acks' station_time comes from (docs/protocol.md §6.2). */
 enum config_clock {
