@@ -11,7 +11,9 @@ processes, against what their status files and the database say:
     gateway's last batch equal status.json's and the database's values;
   - another path answers 404;
   - `lofte-collector status` exits 0 while it runs and stores, 1 for a
-    state directory without status; `lofte-gateway status` exits 0.
+    state directory without status, 2 for a bad command line, 3 while its
+    database cannot grow (intake stopped; 0 again once it can);
+    `lofte-gateway status` exits 0.
 
 usage: test_metrics.py BUILD_DIR
 """
@@ -89,6 +91,18 @@ def stable(path, port):
             return a, got
         time.sleep(0.2)
     raise AssertionError("the status keeps changing under the scrape")
+
+
+def wait_for_records(db, n, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        con = sqlite3.connect(db)
+        got = con.execute("SELECT count(*) FROM records").fetchone()[0]
+        con.close()
+        if got == n:
+            return True
+        time.sleep(0.3)
+    return False
 
 
 def main():
@@ -210,6 +224,42 @@ def main():
         check(r.returncode == 0, "lofte-gateway status exits 0 with both links up")
         mode = os.stat(os.path.join(cstate, "status.json")).st_mode & 0o777
         check(mode == 0o640, "the collector's status file is 0640 (%o)" % mode)
+
+        # the collector's disk "fills" (a file size limit on the running
+        # process: the database cannot grow, the small status files still
+        # can): the batch is refused, intake stops, status exits 3
+        import resource
+        resource.prlimit(coll.pid, resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))
+        time.sleep(1.5)  # the gateway's ack second moves on
+        modem.send(gf.rx_wire(ref.seal_uplink(gf.KEY, gf.DEVICE, 3, gf.record(minute)),
+                              int(time.time() * 1000)))
+        modem.read_messages(2.0)
+
+        def stopped():
+            r = subprocess.run([gf.COLLECTOR, "status", cstate], capture_output=True, text=True)
+            return r if r.returncode == 3 else None
+        end = time.time() + 20
+        r = None
+        while time.time() < end and r is None:
+            r = stopped()
+            time.sleep(0.5)
+        check(r is not None and "intake is stopped" in r.stdout,
+              "with the database unable to grow, lofte-collector status exits 3")
+        c = scrape(COLL_METRICS)
+        check(m(c, "lofte_collector_intake_stopped") == 1 and
+              m(c, "lofte_collector_batches_refused_total", reason="storage_full") +
+              m(c, "lofte_collector_batches_refused_total", reason="storage_error") >= 1,
+              "and the metrics say intake stopped, the batch refused")
+        resource.prlimit(coll.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        check(wait_for_records(db, 2, 30), "the limit lifted, the resent record is stored")
+        end = time.time() + 10
+        while time.time() < end and subprocess.run(
+                [gf.COLLECTOR, "status", cstate], capture_output=True).returncode != 0:
+            time.sleep(0.5)
+        check(subprocess.run([gf.COLLECTOR, "status", cstate],
+                             capture_output=True).returncode == 0,
+              "and lofte-collector status exits 0 again")
         ok = True
     finally:
         for p in procs:
