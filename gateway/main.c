@@ -21,11 +21,12 @@
 
 #define STATUS_STALE_S 10 /* the daemon rewrites status every 2 s */
 
-/* `lofte-gateway status` exit codes (gateway/README.md). 2 is taken by a
- * bad command line. */
+/* `lofte-gateway status` exit codes (gateway/README.md, lofte-gateway(8)),
+ * the same as `lofte-collector status`'s (collector/cstatus.h). */
 enum {
     STATUS_OK = 0,          /* running, modem and collector up, taking records */
     STATUS_NOT_RUNNING = 1, /* no status file, or one older than STATUS_STALE_S */
+    STATUS_USAGE = 2,       /* `status` with more than a state directory */
     STATUS_DEGRADED = 3     /* running, but a link is down or intake stopped */
 };
 
@@ -123,8 +124,13 @@ int main(int argc, char **argv)
 
     if (version_requested(argc, argv, "lofte-gateway"))
         return 0;
-    if (argc >= 2 && strcmp(argv[1], "status") == 0)
-        return show_status(argc >= 3 ? argv[2] : "/var/lib/lofte");
+    if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "lofte-gateway: usage: lofte-gateway status [STATE_DIR]\n");
+            return STATUS_USAGE;
+        }
+        return show_status(argc == 3 ? argv[2] : "/var/lib/lofte");
+    }
     if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "lofte-gateway: %s\n", err);
         return 2;

@@ -222,6 +222,8 @@ def main():
         check(r.returncode == 2, "lofte-collector status exits 2 on a bad command line")
         r = subprocess.run([gf.GATEWAY, "status", state], capture_output=True, text=True)
         check(r.returncode == 0, "lofte-gateway status exits 0 with both links up")
+        r = subprocess.run([gf.GATEWAY, "status", state, "extra"], capture_output=True)
+        check(r.returncode == 2, "lofte-gateway status exits 2 on a bad command line")
         mode = os.stat(os.path.join(cstate, "status.json")).st_mode & 0o777
         check(mode == 0o640, "the collector's status file is 0640 (%o)" % mode)
 
