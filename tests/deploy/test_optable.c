@@ -99,7 +99,7 @@ Test(optable, reports_every_problem_of_the_file_and_the_values_in_one_pass_by_fi
     rc = optable_check_after(&table, &d, d.values, rc, err, sizeof err);
     cr_assert_eq(rc, OPTABLE_ERR_UNKNOWN, "the file's first code is returned");
     {
-        char want[6][160];
+        char want[6][256];
         size_t i;
         snprintf(want[0], sizeof want[0], "%s:3: unknown key 'bogus'", ini);
         snprintf(want[1], sizeof want[1], "%s:4: offset belongs in [tune], not [main]", ini);
