@@ -148,6 +148,10 @@ def main():
         check("reload: log level debug" in log and "committed" in log,
               "log_level = debug and SIGHUP: batches are logged at debug")
         check(records(db) == 3, "three records, each stored once")
+        lines = [x for x in log.splitlines() if x]
+        check(lines and all(len(x) > 3 and x[0] == "<" and x[1] in "3467" and x[2] == ">"
+                            for x in lines),
+              "every collector log line carries a journald priority, as the gateway's do")
         ok = True
     finally:
         for p in procs:
