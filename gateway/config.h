@@ -3,7 +3,9 @@
  * Design note. One table of option definitions in config.c (name, INI
  * section, type, default, range or choices, help) drives the INI file, the
  * command line (getopt_long) and --help, so the three cannot drift (as
- * rtl_433 does). The same name is the key in the file and the long option:
+ * rtl_433 does). The engine that reads them is optable.c, shared with the
+ * collector's table (collector/cconfig.c); this module is the gateway's
+ * table and its typed struct. The same name is the key in the file and the long option:
  * `baud = 57600` under [serial] and `--baud 57600` mean one thing.
  *
  * The order is Mosquitto's: parse the command line, read the file named by
@@ -29,7 +31,7 @@
  * file:line. Comments are lines starting with ';' or '#', or ' ;' after a
  * value. Lines may be of any length (a value is at most CONFIG_VALUE_MAX - 1
  * bytes, said with its name); a NUL byte is an error, never the end of the
- * line. config.c reads the file itself (no INI library), so every line's
+ * line. optable.c reads the file itself (no INI library), so every line's
  * problem is reported, not only the first.
  *
  * Size: struct config is ~80 kB (text of every option with its origin);
