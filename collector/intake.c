@@ -31,6 +31,9 @@ struct intake {
     struct keystore keys;        /* device keys; count 0 unless verify */
     int verify;
     int64_t *gateway_ids;        /* parallel to allowed.gw; 0 = not yet in the store */
+    int64_t *last_batch_ms;      /* parallel to allowed.gw; 0 = none yet */
+    int stopped;                 /* the last batch could not be stored */
+    char stop_reason[640];       /* room for "database error: " and a 512-byte sentence */
     struct store *store;
     char endpoint[256];
     struct intake_stats stats;
@@ -121,12 +124,13 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
         clog_msg(CLOG_WARN, "intake: device tags are NOT verified: every allowed gateway is "
                  "trusted with every record it sends (give --device-keys)");
     in->gateway_ids = calloc(in->allowed.count + 1, sizeof *in->gateway_ids);
+    in->last_batch_ms = calloc(in->allowed.count + 1, sizeof *in->last_batch_ms);
     in->ctx = zmq_ctx_new();
     /* The ZAP handler first: without one, libzmq lets every CURVE client in. */
-    if (!in->gateway_ids || !in->ctx ||
+    if (!in->gateway_ids || !in->last_batch_ms || !in->ctx ||
         zap_open(&in->zap, in->ctx, &in->allowed, err, errlen) != ZAP_OK) {
         upstream_wipe(sec, sizeof sec);
-        if (!in->gateway_ids || !in->ctx)
+        if (!in->gateway_ids || !in->last_batch_ms || !in->ctx)
             snprintf(err, errlen, "intake: cannot create a ZeroMQ context");
         intake_close(in);
         return INTAKE_ERR_ZMQ;
@@ -172,6 +176,7 @@ void intake_close(struct intake *in)
     zap_allowed_free(&in->allowed);
     keystore_free(&in->keys);
     free(in->gateway_ids);
+    free(in->last_batch_ms);
     free(in);
 }
 
@@ -193,6 +198,65 @@ const char *intake_endpoint(const struct intake *in)
 const struct intake_stats *intake_stats(const struct intake *in)
 {
     return &in->stats;
+}
+
+int intake_reload_allowed(struct intake *in, const char *path, char *err, size_t errlen)
+{
+    struct zap_allowed fresh;
+    int64_t *ids, *last;
+    size_t i, k;
+    memset(&fresh, 0, sizeof fresh);
+    if (zap_allowed_load(path, &fresh, err, errlen) != ZAP_OK)
+        return INTAKE_ERR_ALLOWED;
+    ids = calloc(fresh.count + 1, sizeof *ids);
+    last = calloc(fresh.count + 1, sizeof *last);
+    if (!ids || !last) {
+        free(ids);
+        free(last);
+        zap_allowed_free(&fresh);
+        snprintf(err, errlen, "intake: out of memory reloading %s", path);
+        return INTAKE_ERR_CONFIG;
+    }
+    /* a gateway listed before under the same name and key keeps its store
+     * id and last batch time; any other is registered on its first batch */
+    for (i = 0; i < fresh.count; i++)
+        for (k = 0; k < in->allowed.count; k++)
+            if (strcmp(fresh.gw[i].name, in->allowed.gw[k].name) == 0 &&
+                memcmp(fresh.gw[i].key, in->allowed.gw[k].key, ZAP_KEY_LEN) == 0) {
+                ids[i] = in->gateway_ids[k];
+                last[i] = in->last_batch_ms[k];
+            }
+    /* the ZAP handler holds &in->allowed: it sees the new list from its
+     * next request on (same thread, so never half of one) */
+    zap_allowed_free(&in->allowed);
+    in->allowed = fresh;
+    free(in->gateway_ids);
+    free(in->last_batch_ms);
+    in->gateway_ids = ids;
+    in->last_batch_ms = last;
+    return INTAKE_OK;
+}
+
+const struct zap_allowed *intake_allowed(const struct intake *in)
+{
+    return &in->allowed;
+}
+
+const struct zap_stats *intake_zap_stats(const struct intake *in)
+{
+    return zap_stats(in->zap);
+}
+
+int64_t intake_gateway_last_batch_ms(const struct intake *in, size_t k)
+{
+    return k < in->allowed.count ? in->last_batch_ms[k] : 0;
+}
+
+int intake_stopped(const struct intake *in, const char **why)
+{
+    if (why)
+        *why = in->stop_reason;
+    return in->stopped;
 }
 
 static int64_t now_ms(void)
@@ -296,6 +360,9 @@ static int intake_gateway_id(struct intake *in, const struct zap_gateway *g, int
 static void intake_store_failed(struct intake *in, zmq_msg_t *id, const struct zap_gateway *g,
                                 int rc, size_t n, const char *err)
 {
+    in->stopped = 1;
+    snprintf(in->stop_reason, sizeof in->stop_reason, "%s: %s",
+             rc == STORE_ERR_FULL ? "disk full" : "database error", err);
     if (rc == STORE_ERR_FULL) {
         in->stats.refused_full++;
         /* loud, but once per episode and then every 100th batch: the
@@ -355,6 +422,9 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
     }
     /* committed: from here on the ACK may leave */
     in->stats.batches++;
+    in->stopped = 0;
+    in->stop_reason[0] = 0;
+    in->last_batch_ms[g - in->allowed.gw] = now_ms();
     for (i = 0; i < nkept; i++) {
         switch (in->outcomes[i]) {
         case STORE_INSERTED: in->stats.rows_inserted++; break;

@@ -101,4 +101,24 @@ int intake_run(struct intake *in, volatile sig_atomic_t *stop);
 
 const struct intake_stats *intake_stats(const struct intake *in);
 
+/* SIGHUP: read the allowed-gateways file again and let the new list decide
+ * the next handshakes (connected gateways keep their session while still
+ * listed; a batch from one no longer listed is dropped unacknowledged, so
+ * it stays in its spool). Called between batches, from the loop. A file
+ * that does not load (err says why, by line) keeps the old list. */
+int intake_reload_allowed(struct intake *in, const char *path, char *err, size_t errlen);
+
+/* For status and metrics (collector/cstatus.c). */
+struct zap_allowed;
+struct zap_stats;
+const struct zap_allowed *intake_allowed(const struct intake *in);
+const struct zap_stats *intake_zap_stats(const struct intake *in);
+/* Unix ms of gateway k's (allowed->gw[k]) last committed batch; 0 = none
+ * since the start. */
+int64_t intake_gateway_last_batch_ms(const struct intake *in, size_t k);
+/* Nonzero while the store refuses batches (disk full, database error):
+ * records are neither stored nor acked; why says why. Cleared by the next
+ * batch that commits. */
+int intake_stopped(const struct intake *in, const char **why);
+
 #endif

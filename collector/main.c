@@ -1,134 +1,130 @@
 /* main.c -- lofte-collector: gateways' records in, one SQLite database out.
  *
- * Design note. A thin main: parse options from one table (which also prints
- * --help, so the two cannot drift), open the store, open the intake, loop
+ *   lofte-collector --config /etc/lofte/collector.ini [--name VALUE ...]
+ *   lofte-collector status [STATE_DIR]
+ *
+ * Design note. A thin main: options from one table (cconfig.c, on the
+ * engine the gateway's config uses), open the store, open the intake, loop
  * until SIGTERM or SIGINT, close. A signal only sets a flag: the batch in
  * hand is finished (committed and acknowledged, or refused) before the
- * loop looks at it, so a stop never leaves a half-stored batch.
+ * loop looks at it, so a stop never leaves a half-stored batch, and a
+ * SIGHUP's reload happens between batches, never inside one.
  *
  * Exit status: 0 after a signal, 1 when the intake failed at run time,
  * 2 for bad options or a start-up failure (key file, database, endpoint).
  */
-#define _DEFAULT_SOURCE /* getopt_long */
-#include <getopt.h>
+#define _POSIX_C_SOURCE 200809L
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cconfig.h"
 #include "clog.h"
+#include "cstatus.h"
 #include "intake.h"
+#include "metrics.h"
 #include "notify.h"
 #include "store.h"
 #include "version.h"
+#include "zap.h"
 
-enum { OPT_DB, OPT_BIND, OPT_SECRET_KEY_FILE, OPT_ALLOWED_GATEWAYS, OPT_DEVICE_KEYS,
-       OPT_VERIFY_DEVICES, OPT_LOG_LEVEL, OPT_HELP, OPT_COUNT };
-
-static const struct {
-    const char *name;
-    const char *arg;        /* NULL: a flag without argument */
-    const char *def;        /* default, NULL: required (or a flag) */
-    const char *help;
-    int optional;           /* an option that may be left out although it has no default */
-} options[OPT_COUNT] = {
-    [OPT_DB] = {"db", "PATH", "lofte-collector.db", "the collector database (SQLite, created if missing)", 0},
-    [OPT_BIND] = {"bind", "ENDPOINT", INTAKE_DEFAULT_BIND, "where gateways connect (ZeroMQ endpoint)", 0},
-    [OPT_SECRET_KEY_FILE] = {"secret-key-file", "PATH", NULL,
-                             "the collector's CURVE key pair, mode 0600 (lofte-curve-keygen)", 0},
-    [OPT_ALLOWED_GATEWAYS] = {"allowed-gateways", "PATH", NULL,
-                              "gateways let in: \"<Z85 public key> <name>\" per line", 0},
-    [OPT_DEVICE_KEYS] = {"device-keys", "PATH", NULL,
-                         "the handhelds' keys (lofte-keygen's key file, mode 0600): check every "
-                         "record's device tag here too", 1},
-    [OPT_VERIFY_DEVICES] = {"verify-devices", "on|off", NULL,
-                            "check device tags [on with --device-keys, else off]", 1},
-    [OPT_LOG_LEVEL] = {"log-level", "LEVEL", "info", "error, warn, info or debug", 0},
-    [OPT_HELP] = {"help", NULL, NULL, "print this text", 0},
-};
-
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
 }
 
-static void usage(FILE *f)
+static int64_t now_ms(void)
 {
-    int i;
-    fprintf(f, "usage: lofte-collector --secret-key-file PATH --allowed-gateways PATH [options]\n\n");
-    for (i = 0; i < OPT_COUNT; i++) {
-        char left[48];
-        snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
-                 options[i].arg ? options[i].arg : "");
-        fprintf(f, "  %-28s %s", left, options[i].help);
-        if (options[i].def)
-            fprintf(f, " [%s]", options[i].def);
-        else if (options[i].arg && !options[i].optional)
-            fprintf(f, " (required)");
-        fprintf(f, "\n");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SIGHUP: the allowed-gateways file, and the config file's log level. A
+ * file that does not load keeps what was in force, and says why. */
+static void reload(struct intake *in, const struct cconfig *cfg)
+{
+    static struct cconfig fresh; /* ~30 kB: not on the stack */
+    char err[4096];
+    if (cfg->config_path[0]) {
+        if (cconfig_reload(&fresh, cfg->config_path, err, sizeof err) != OPTABLE_OK)
+            clog_msg(CLOG_ERROR, "reload: %s; keeping the log level in force", err);
+        else if (fresh.log_level != log_get_level()) {
+            log_set_level(fresh.log_level);
+            clog_msg(CLOG_INFO, "reload: log level %s", log_level_name(fresh.log_level));
+        }
     }
+    if (intake_reload_allowed(in, cfg->allowed_gateways, err, sizeof err) != INTAKE_OK)
+        clog_msg(CLOG_ERROR, "reload: %s; keeping the %zu gateways allowed before", err,
+                 intake_allowed(in)->count);
+    else
+        clog_msg(CLOG_INFO, "reload: %zu allowed gateways from %s", intake_allowed(in)->count,
+                 cfg->allowed_gateways);
+}
+
+/* The loop: batches, and every CSTATUS_PERIOD_MS the status files and the
+ * metrics (rendered here, never on the HTTP thread). */
+static int run(struct intake *in, struct cstatus *cs, const struct cconfig *cfg)
+{
+    while (!stop_requested) {
+        struct timespec mono;
+        int64_t t;
+        int rc = intake_step(in, 250);
+        clock_gettime(CLOCK_MONOTONIC, &mono);
+        notify_watchdog((int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000);
+        if (rc < 0) {
+            clog_msg(CLOG_ERROR, "intake: poll failed: %s", intake_strerror(rc));
+            return rc;
+        }
+        if (reload_requested) {
+            reload_requested = 0;
+            notify_reloading();
+            reload(in, cfg);
+            notify_ready("storing");
+        }
+        t = now_ms();
+        if (t - cs->written_ms >= CSTATUS_PERIOD_MS)
+            cstatus_write(cs, in, t);
+    }
+    return INTAKE_OK;
 }
 
 int main(int argc, char **argv)
 {
-    struct option longopts[OPT_COUNT + 1];
-    const char *val[OPT_COUNT];
+    static struct cconfig cfg;
     struct intake_config icfg;
     struct sigaction sa;
     struct store *st = NULL;
     struct intake *in = NULL;
-    char err[512];
-    int i, c, level, rc, verify = 0;
+    struct cstatus cs;
+    char err[4096];
+    int rc;
 
     if (version_requested(argc, argv, "lofte-collector"))
         return 0;
-    memset(longopts, 0, sizeof longopts);
-    for (i = 0; i < OPT_COUNT; i++) {
-        longopts[i].name = options[i].name;
-        longopts[i].has_arg = options[i].arg ? required_argument : no_argument;
-        longopts[i].val = 256 + i;
-        val[i] = options[i].def;
-    }
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c < 256 || c >= 256 + OPT_COUNT) {
-            usage(stderr);
-            return 2;
+    if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "lofte-collector: usage: lofte-collector status [STATE_DIR]\n");
+            return CSTATUS_USAGE;
         }
-        val[c - 256] = optarg ? optarg : "";
+        return cstatus_show(argc == 3 ? argv[2] : "/var/lib/lofte/collector");
     }
-    if (val[OPT_HELP]) {
-        usage(stdout);
+    if (cconfig_load(&cfg, argc, argv, err, sizeof err) != OPTABLE_OK) {
+        fprintf(stderr, "lofte-collector: %s\n", err);
+        return 2;
+    }
+    if (cfg.action == CCONFIG_HELP) {
+        cconfig_usage(stdout, argv[0]);
         return 0;
     }
-    if (optind != argc) {
-        fprintf(stderr, "lofte-collector: unexpected argument \"%s\"\n", argv[optind]);
-        return 2;
-    }
-    for (i = 0; i < OPT_COUNT; i++) {
-        if (options[i].arg && !options[i].optional && !val[i]) {
-            fprintf(stderr, "lofte-collector: --%s is required\n", options[i].name);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if ((level = clog_level_parse(val[OPT_LOG_LEVEL])) < 0) {
-        fprintf(stderr, "lofte-collector: --log-level must be error, warn, info or debug\n");
-        return 2;
-    }
-    clog_set_level(level);
-    if (val[OPT_VERIFY_DEVICES]) {
-        if (strcmp(val[OPT_VERIFY_DEVICES], "on") == 0)
-            verify = 1;
-        else if (strcmp(val[OPT_VERIFY_DEVICES], "off") == 0)
-            verify = -1;
-        else {
-            fprintf(stderr, "lofte-collector: --verify-devices must be on or off\n");
-            return 2;
-        }
-    }
+    log_set_level(cfg.log_level);
 
     /* no SA_RESTART: the signal must interrupt zmq_poll so the loop sees it */
     memset(&sa, 0, sizeof sa);
@@ -136,34 +132,48 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    /* a file size limit must fail the commit (REFUSED, intake stopped), not
+     * kill the daemon */
+    sigaction(SIGXFSZ, &sa, NULL);
 
     /* Every key file is checked before the database is created: a
-     * misconfigured start leaves nothing behind. */
-    icfg.bind = val[OPT_BIND];
-    icfg.secret_key_file = val[OPT_SECRET_KEY_FILE];
-    icfg.allowed_gateways_file = val[OPT_ALLOWED_GATEWAYS];
-    icfg.device_keys_file = val[OPT_DEVICE_KEYS];
-    icfg.verify = verify;
-    /* A refusal to start reads like every lofte program's (lofte-report,
-     * lofte-retention, lofte-curve-keygen, the option errors above):
-     * "lofte-collector: <reason>" on stderr, exit 2. The log's timestamped
-     * lines are for a collector that runs. */
+     * misconfigured start leaves nothing behind. A refusal to start reads
+     * like every lofte program's: "lofte-collector: <reason>", exit 2. */
+    icfg.bind = cfg.bind;
+    icfg.secret_key_file = cfg.secret_key_file;
+    icfg.allowed_gateways_file = cfg.allowed_gateways;
+    icfg.device_keys_file = cfg.device_keys[0] ? cfg.device_keys : NULL;
+    icfg.verify = cfg.verify_devices;
     if ((rc = intake_open(&in, &icfg, NULL, err, sizeof err)) != INTAKE_OK) {
         fprintf(stderr, "lofte-collector: %s\n", err);
         return 2;
     }
-    if ((rc = store_open(&st, val[OPT_DB], NULL, err, sizeof err)) != STORE_OK) {
-        fprintf(stderr, "lofte-collector: %s\n", err);
+    if ((rc = store_open(&st, cfg.db, NULL, err, sizeof err)) != STORE_OK) {
+        fprintf(stderr, "lofte-collector: %s (db from %s)\n", err, cconfig_origin(&cfg, "db"));
         intake_close(in);
         return 2;
     }
     intake_attach_store(in, st);
-    clog_msg(CLOG_INFO, "lofte-collector: storing into %s; device tags %s", val[OPT_DB],
+    memset(&cs, 0, sizeof cs);
+    cs.state_dir = cfg.state_dir;
+    cs.db_path = cfg.db;
+    cs.started_ms = now_ms();
+    if (cfg.metrics[0] && metrics_open(&cs.metrics, cfg.metrics, err, sizeof err) != METRICS_OK) {
+        clog_msg(CLOG_ERROR, "%s (metrics from %s)", err, cconfig_origin(&cfg, "metrics"));
+        intake_close(in);
+        store_close(st);
+        return 2;
+    }
+    cstatus_write(&cs, in, cs.started_ms);
+    clog_msg(CLOG_INFO, "lofte-collector: storing into %s; device tags %s", cfg.db,
              intake_verifies(in) ? "verified" : "NOT verified");
     notify_ready("storing");
-    rc = intake_run(in, &stop_requested);
+    rc = run(in, &cs, &cfg);
     notify_stopping();
+    cstatus_write(&cs, in, now_ms());
     {
         const struct intake_stats *s = intake_stats(in);
         clog_msg(CLOG_INFO, "lofte-collector: stopping; %llu batches, %llu records new, "
@@ -181,5 +191,6 @@ int main(int argc, char **argv)
     }
     intake_close(in);
     store_close(st);
+    metrics_close(cs.metrics);
     return rc == INTAKE_OK ? 0 : 1;
 }

@@ -3,7 +3,9 @@
  * Design note. One table of option definitions in config.c (name, INI
  * section, type, default, range or choices, help) drives the INI file, the
  * command line (getopt_long) and --help, so the three cannot drift (as
- * rtl_433 does). The same name is the key in the file and the long option:
+ * rtl_433 does). The engine that reads them is optable.c, shared with the
+ * collector's table (collector/cconfig.c); this module is the gateway's
+ * table and its typed struct. The same name is the key in the file and the long option:
  * `baud = 57600` under [serial] and `--baud 57600` mean one thing.
  *
  * The order is Mosquitto's: parse the command line, read the file named by
@@ -29,7 +31,7 @@
  * file:line. Comments are lines starting with ';' or '#', or ' ;' after a
  * value. Lines may be of any length (a value is at most CONFIG_VALUE_MAX - 1
  * bytes, said with its name); a NUL byte is an error, never the end of the
- * line. config.c reads the file itself (no INI library), so every line's
+ * line. optable.c reads the file itself (no INI library), so every line's
  * problem is reported, not only the first.
  *
  * Size: struct config is ~80 kB (text of every option with its origin);
@@ -43,24 +45,26 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "optable.h"
 #include "port.h"
 
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_ENDPOINT_MAX 256
 #define CONFIG_Z85_KEY_LEN 40           /* a CURVE public key in Z85 */
-#define CONFIG_VALUE_MAX CONFIG_PATH_MAX
-#define CONFIG_WHERE_MAX (CONFIG_PATH_MAX + 32)
+#define CONFIG_VALUE_MAX OPTABLE_VALUE_MAX
+#define CONFIG_WHERE_MAX OPTABLE_WHERE_MAX
 #define CONFIG_MAX_OPTIONS 32           /* table rows; config.c checks it fits */
 
+/* The engine's codes (optable.h), under the names the gateway uses. */
 enum config_err {
-    CONFIG_OK = 0,
-    CONFIG_ERR_USAGE = -1,    /* command line: unknown option, missing argument, stray word */
-    CONFIG_ERR_FILE = -2,     /* the config file cannot be read */
-    CONFIG_ERR_SYNTAX = -3,   /* a file line is neither `name = value` nor `[section]` */
-    CONFIG_ERR_UNKNOWN = -4,  /* unknown key or section, or key in the wrong section */
-    CONFIG_ERR_VALUE = -5,    /* a value fails its check (number, range, choice, format) */
-    CONFIG_ERR_MISSING = -6,  /* a required option has no value */
-    CONFIG_ERR_COUNT_ = 7
+    CONFIG_OK = OPTABLE_OK,
+    CONFIG_ERR_USAGE = OPTABLE_ERR_USAGE,
+    CONFIG_ERR_FILE = OPTABLE_ERR_FILE,
+    CONFIG_ERR_SYNTAX = OPTABLE_ERR_SYNTAX,
+    CONFIG_ERR_UNKNOWN = OPTABLE_ERR_UNKNOWN,
+    CONFIG_ERR_VALUE = OPTABLE_ERR_VALUE,
+    CONFIG_ERR_MISSING = OPTABLE_ERR_MISSING,
+    CONFIG_ERR_COUNT_ = OPTABLE_ERR_COUNT_
 };
 
 const char *config_strerror(int err);
@@ -80,12 +84,12 @@ enum config_action {
     CONFIG_LIST_PORTS         /* --list-ports: print port_list, exit 0 */
 };
 
-enum config_from {
-    CONFIG_FROM_NONE = 0,     /* no default and not given */
-    CONFIG_FROM_DEFAULT,
-    CONFIG_FROM_FILE,
-    CONFIG_FROM_CLI
-};
+/* The engine's (one enum, so comparisons with values[].from are exact). */
+#define config_from optable_from
+#define CONFIG_FROM_NONE OPTABLE_FROM_NONE
+#define CONFIG_FROM_DEFAULT OPTABLE_FROM_DEFAULT
+#define CONFIG_FROM_FILE OPTABLE_FROM_FILE
+#define CONFIG_FROM_CLI OPTABLE_FROM_CLI
 
 /* Where acks' station_time comes from (docs/protocol.md §6.2). */
 enum config_clock {
@@ -94,12 +98,7 @@ enum config_clock {
 };
 
 /* An option's text before config_check, and where it came from. */
-struct config_value {
-    enum config_from from;
-    unsigned line;                  /* file line, for "given twice" */
-    char where[CONFIG_WHERE_MAX];   /* "file:line", "option --name", "default" */
-    char raw[CONFIG_VALUE_MAX];
-};
+#define config_value optable_value
 
 struct config {
     /* Typed values: valid after config_check() returned CONFIG_OK. */
@@ -118,6 +117,7 @@ struct config {
     char collector_public_key[CONFIG_Z85_KEY_LEN + 1];
     char secret_key_file[CONFIG_PATH_MAX];  /* the gateway's own CURVE key */
     char feed[CONFIG_ENDPOINT_MAX];         /* zmq PUB to bind; "" = no feed */
+    char metrics[CONFIG_ENDPOINT_MAX];      /* Prometheus HTTP, tcp://addr:port; "" = none */
     uint8_t ack_sf;                         /* 0 = the SF of the uplink answered */
     uint32_t downlink_freq_hz;
     int8_t downlink_power_dBm;
@@ -125,7 +125,7 @@ struct config {
 
     /* Command line only. */
     char config_path[CONFIG_PATH_MAX];      /* "" = no file */
-    enum config_action action;
+    int action;                             /* enum config_action (optable stores an int) */
 
     /* Text and origin of each table row, in table order. */
     struct config_value values[CONFIG_MAX_OPTIONS];

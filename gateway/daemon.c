@@ -646,6 +646,14 @@ int daemon_run(struct daemon *d, char *err, size_t errlen)
             }
         }
         finish_batch(d, t, 0);
+        /* SIGHUP: between groups only, so the reload's counter state from
+         * the spool is exactly the committed one (nothing is in flight) */
+        if (d->reload && *d->reload && !d->batch_frames) {
+            *d->reload = 0;
+            notify_reloading();
+            daemon_reload(d);
+            notify_ready("receiving");
+        }
         if (d->feed)
             feed_service(d->feed, t); /* held drug-sales records whose hold has passed */
         modemdrv_tick(&d->ml, t);
@@ -679,4 +687,107 @@ void daemon_close(struct daemon *d)
     free(d->acks);
     free(d->group);
     memset(d, 0, sizeof *d);
+}
+
+/* --- SIGHUP: the key file and the log level, between batches ---------------- */
+
+/* The new key file is read and checked whole (keystore_read) before
+ * anything changes, so a broken file keeps the keys in force. Then the
+ * station is rebuilt from it and its counter state loaded from the spool
+ * exactly as at start (restore_device: a re-keyed pseudonym keeps its old
+ * counters refused), which is the state the spool has committed -- called
+ * only with no transaction open, it is also the state in memory. The
+ * operator's view of a device (last seen, counts) follows its pseudonym. */
+static void reload_keys(struct daemon *d)
+{
+    struct keystore ks;
+    struct station nst;
+    struct station_device *ndevs = NULL;
+    struct daemon_device *nview = NULL;
+    char err[1024];
+    size_t i;
+
+    memset(&ks, 0, sizeof ks);
+    if (keystore_read(&ks, d->cfg.keys, err, sizeof err) != 0) {
+        log_error("reload: %s; keeping the %zu device keys in force", err, d->st.count);
+        return;
+    }
+    ndevs = calloc(DAEMON_MAX_DEVICES, sizeof *ndevs);
+    nview = calloc(DAEMON_MAX_DEVICES, sizeof *nview);
+    if (!ndevs || !nview || ks.count > DAEMON_MAX_DEVICES) {
+        log_error("reload: %s; keeping the %zu device keys in force",
+                  ks.count > DAEMON_MAX_DEVICES ? "more devices than the gateway holds"
+                                                : "out of memory",
+                  d->st.count);
+        goto out;
+    }
+    station_init(&nst, d->st.id, ndevs, DAEMON_MAX_DEVICES);
+    nst.searched = d->st.searched;
+    nst.search_tries = d->st.search_tries;
+    for (i = 0; i < ks.count; i++) {
+        if (station_add_device(&nst, ks.entries[i].device, ks.entries[i].key) != 0) {
+            log_error("reload: %s line %u: cannot add device %08x; keeping the keys in force",
+                      d->cfg.keys, ks.entries[i].line, ks.entries[i].device);
+            goto out;
+        }
+    }
+    for (i = 0; i < nst.count; i++) {
+        struct station_device *old = station_find(&d->st, ndevs[i].device);
+        if (old)
+            nview[i] = d->view[old - d->devs];
+    }
+    log_info("reload: key file %s: %zu devices (%zu before)", d->cfg.keys, nst.count,
+             d->st.count);
+    memset(d->devs, 0, DAEMON_MAX_DEVICES * sizeof *d->devs); /* the old keys */
+    free(d->devs);
+    free(d->view);
+    d->devs = ndevs;
+    d->view = nview;
+    d->st = nst;
+    ndevs = NULL;
+    nview = NULL;
+    /* counter state from the spool (acks wait until it loads: resync) */
+    if (resync(d) == 0)
+        save_key_checks(d);
+out:
+    if (ndevs)
+        memset(ndevs, 0, DAEMON_MAX_DEVICES * sizeof *ndevs);
+    free(ndevs);
+    free(nview);
+    keystore_free(&ks);
+}
+
+/* log_level from the config file, unless the command line set it (the
+ * command line wins, as at start). The whole file must still be valid
+ * with the command line's values (as at start), or nothing changes. */
+static void reload_log_level(struct daemon *d)
+{
+    static struct config fresh, defaults; /* ~80 kB each: not on the stack */
+    const char *origin = config_origin(&d->cfg, "log_level");
+    char err[4096];
+    size_t i;
+    if (!d->cfg.config_path[0] || (origin && strncmp(origin, "option", 6) == 0))
+        return;
+    fresh = d->cfg; /* the command line's values stay; the file's are read anew */
+    config_init(&defaults);
+    for (i = 0; i < CONFIG_MAX_OPTIONS; i++)
+        if (fresh.values[i].from == CONFIG_FROM_FILE)
+            fresh.values[i] = defaults.values[i];
+    if (config_load_file(&fresh, d->cfg.config_path, err, sizeof err) != CONFIG_OK ||
+        config_check(&fresh, err, sizeof err) != CONFIG_OK) {
+        log_error("reload: %s; keeping log level %s", err, log_level_name(log_get_level()));
+        return;
+    }
+    if (fresh.log_level != log_get_level()) {
+        log_set_level(fresh.log_level);
+        log_info("reload: log level %s", log_level_name(fresh.log_level));
+    }
+}
+
+void daemon_reload(struct daemon *d)
+{
+    if (d->batch_frames)
+        finish_batch(d, now_ms(), 1); /* never inside a group: commit it first */
+    reload_log_level(d);
+    reload_keys(d);
 }

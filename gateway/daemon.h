@@ -47,6 +47,8 @@
 #include "station.h"
 #include "upstream.h"
 
+struct metrics; /* metrics.h */
+
 #define DAEMON_MAX_DEVICES 4096
 #define DAEMON_STATUS_PERIOD_MS 2000
 /* Group commit bounds (see above): the longest a read frame waits for its
@@ -139,6 +141,8 @@ struct daemon {
     int modem_was_up, collector_was_up;
     int64_t started_ms, status_written_ms, backlog_logged_ms;
     volatile sig_atomic_t *stop;
+    struct metrics *metrics;     /* NULL: no --metrics; the caller opens and closes it */
+    volatile sig_atomic_t *reload; /* set (by SIGHUP): daemon_reload at the next turn */
 };
 
 /* Open everything the configuration names: keys (refusing a key file that
@@ -156,6 +160,16 @@ void daemon_close(struct daemon *d);
 /* Write status.json and status.txt into the state directory (atomically,
  * by rename), as `lofte-gateway status` reads them. */
 int daemon_write_status(struct daemon *d, int64_t now_ms);
+
+/* SIGHUP: re-read the key file (a broken one keeps the keys in force) and
+ * the config file's log_level, between batches: no record in hand is
+ * dropped, and counter state comes from the spool as at start. */
+void daemon_reload(struct daemon *d);
+
+/* Render the metrics (daemon_metrics.c) and hand them to d->metrics, if
+ * any; called by daemon_write_status, so at most once per status period
+ * and always from the loop. */
+void daemon_publish_metrics(struct daemon *d, int64_t now_ms);
 
 /* Name of rejection slot i (proto_errname or station_errname). */
 const char *daemon_reason_name(int i);

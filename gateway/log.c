@@ -1,4 +1,5 @@
-/* log.c -- level-prefixed lines on stderr (see log.h for the design).
+/* log.c -- level-prefixed lines on stderr (see log.h for the design);
+ * every program's, the collector's included (collector/clog.h).
  *
  * State is three globals (level, prefix mode, fd): the gateway is one
  * thread, and logging must work before any configuration has been read.
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errbuf.h"
@@ -106,21 +108,32 @@ static void write_all(const char *buf, size_t n)
     }
 }
 
+enum line_form { FORM_JOURNAL, FORM_PLAIN, FORM_TERMINAL };
+
 /* One line, prefixed, in one write. */
-static void emit_line(enum log_level level, int journal, const char *text, size_t n)
+static void emit_line(enum log_level level, enum line_form form, const char *text, size_t n)
 {
-    char line[LOG_LINE_MAX + 16];
+    char line[LOG_LINE_MAX + 48], stamp[32] = "";
+    const char *name = level == LOG_LEVEL_WARN ? "warning" : log_level_name(level);
     int plen;
     size_t room;
 
-    if (journal)
+    if (form == FORM_TERMINAL) {
+        /* the journal stamps its lines itself; a person at a terminal
+         * gets the time here, in UTC like the records */
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+    }
+    if (form == FORM_JOURNAL)
         plen = snprintf(line, sizeof line, "<%d>", (int)level);
     else
-        plen = snprintf(line, sizeof line, "%s: ",
-                        level == LOG_LEVEL_WARN ? "warning" : log_level_name(level));
+        plen = snprintf(line, sizeof line, "%s%s: ", stamp, name);
     if (plen < 0)
         return;
-    room = LOG_LINE_MAX - (size_t)plen;
+    room = LOG_LINE_MAX + (form == FORM_TERMINAL ? strlen(stamp) : 0) - (size_t)plen;
     if (n > room) {
         memcpy(line + plen, text, room - 3);
         memcpy(line + plen + room - 3, "...", 3);
@@ -136,14 +149,15 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
     char msg[LOG_MESSAGE_MAX];
     const char *p, *end;
-    int journal, e = errno; /* callers may log between a failure and its errno use */
+    enum line_form form;
+    int e = errno; /* callers may log between a failure and its errno use */
 
     if (!log_enabled(level))
         return;
     if (log_prefix_mode == LOG_PREFIX_AUTO)
-        journal = !isatty(log_fd);
+        form = isatty(log_fd) ? FORM_TERMINAL : FORM_JOURNAL;
     else
-        journal = log_prefix_mode == LOG_PREFIX_JOURNAL;
+        form = log_prefix_mode == LOG_PREFIX_JOURNAL ? FORM_JOURNAL : FORM_PLAIN;
     if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) {
         errno = e;
         return;
@@ -154,7 +168,7 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
         end = strchr(p, '\n');
         if (!end)
             end = p + strlen(p);
-        emit_line(level, journal, p, (size_t)(end - p));
+        emit_line(level, form, p, (size_t)(end - p));
         p = *end ? end + 1 : end;
     }
     errno = e;

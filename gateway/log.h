@@ -1,11 +1,16 @@
-/* log.h -- the gateway's log lines, on stderr.
+/* log.h -- every program's log lines, on stderr: the gateway's, the
+ * collector's (collector/clog.h is a set of aliases for these) and the
+ * tools'. One module, so one format.
  *
- * Design note. The gateway runs under systemd (gateway/dist/), whose
+ * Design note. The daemons run under systemd (dist/systemd/), whose
  * journal reads a line's priority from an sd-daemon prefix: "<3>" error,
  * "<4>" warning, "<6>" info, "<7>" debug (sd-daemon(3)). So when stderr is
  * not a terminal every line starts with that prefix and nothing else (the
- * journal adds the time and the unit); on a terminal an operator reads
- * "error: ..." instead. The level enum's values ARE the syslog priorities,
+ * journal adds the time and the unit; a file a script redirects into gets
+ * the same lines, which `journalctl`-like tools and people both read); on
+ * a terminal an operator reads "2026-12-02T13:47:56Z error: ..." instead
+ * (UTC, like the records: a person at a terminal has no journal to stamp
+ * the lines). LOG_PREFIX_PLAIN forces "error: ..." without the time (tests). The level enum's values ARE the syslog priorities,
  * so the prefix is the number and there is no second table to keep in step.
  *
  * One message may span lines (config_check lists every problem at once);

@@ -14,26 +14,30 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "port.h"
 #include "version.h"
 
 #define STATUS_STALE_S 10 /* the daemon rewrites status every 2 s */
 
-/* `lofte-gateway status` exit codes (gateway/README.md). 2 is taken by a
- * bad command line. */
+/* `lofte-gateway status` exit codes (gateway/README.md, lofte-gateway(8)),
+ * the same as `lofte-collector status`'s (collector/cstatus.h). */
 enum {
     STATUS_OK = 0,          /* running, modem and collector up, taking records */
     STATUS_NOT_RUNNING = 1, /* no status file, or one older than STATUS_STALE_S */
+    STATUS_USAGE = 2,       /* `status` with more than a state directory */
     STATUS_DEGRADED = 3     /* running, but a link is down or intake stopped */
 };
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_flag = 1;
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
 }
 
 static void print_port(void *ctx, const struct port_info *p)
@@ -120,8 +124,13 @@ int main(int argc, char **argv)
 
     if (version_requested(argc, argv, "lofte-gateway"))
         return 0;
-    if (argc >= 2 && strcmp(argv[1], "status") == 0)
-        return show_status(argc >= 3 ? argv[2] : "/var/lib/lofte");
+    if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "lofte-gateway: usage: lofte-gateway status [STATE_DIR]\n");
+            return STATUS_USAGE;
+        }
+        return show_status(argc == 3 ? argv[2] : "/var/lib/lofte");
+    }
     if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "lofte-gateway: %s\n", err);
         return 2;
@@ -148,6 +157,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* reload: keys and log level (daemon_reload) */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     /* A file size limit (ulimit -f, a quota-like cap) must fail the write
@@ -159,12 +169,28 @@ int main(int argc, char **argv)
         daemon_close(&d);
         return 1;
     }
+    d.reload = &reload_flag;
+    if (cfg.metrics[0]) {
+        /* after daemon_open: scrapes only ever see a fully opened daemon */
+        if (metrics_open(&d.metrics, cfg.metrics, err, sizeof err) != METRICS_OK) {
+            log_error("%s (metrics from %s)", err, config_origin(&cfg, "metrics"));
+            daemon_close(&d);
+            return 1;
+        }
+        daemon_publish_metrics(&d, d.started_ms);
+        log_info("metrics: GET /metrics on %s (port %u)", cfg.metrics,
+                 (unsigned)metrics_port(d.metrics));
+    }
     log_info("lofte-gateway station %u running: modem %s, collector %s", cfg.station_id,
              cfg.port, cfg.collector);
     notify_ready("receiving");
     rc = daemon_run(&d, err, sizeof err);
     notify_stopping();
-    daemon_close(&d);
+    {
+        struct metrics *m = d.metrics;
+        daemon_close(&d); /* d is wiped: the server is closed after it */
+        metrics_close(m);
+    }
     if (rc != 0) {
         log_error("%s", err);
         return 1;

@@ -46,3 +46,8 @@ void notify_stopping(void)
 {
     sd_notify(0, "STOPPING=1");
 }
+
+void notify_reloading(void)
+{
+    sd_notify(0, "RELOADING=1");
+}

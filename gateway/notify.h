@@ -21,5 +21,8 @@ void notify_watchdog(int64_t now_ms);
 /* STATUS= only (e.g. "collector link down"); at most once per second. */
 void notify_status(const char *status, int64_t now_ms);
 void notify_stopping(void);
+/* RELOADING=1 at the start of a SIGHUP reload; notify_ready() at its end
+ * (systemctl reload waits for that, sd_notify(3)). */
+void notify_reloading(void);
 
 #endif

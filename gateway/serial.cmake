@@ -3,7 +3,7 @@
 # Included by gateway/CMakeLists.txt; the link side is link.cmake.
 #
 # Only port.c includes libserialport.h, but the library is PUBLIC so
-# anything linking lofte_gwserial links. config.c reads its INI file itself.
+# anything linking lofte_gwserial links. config.c's table is read by optable.c (lofte_optable).
 
 find_package(PkgConfig QUIET)
 if(PKG_CONFIG_FOUND)
@@ -19,11 +19,10 @@ endif()
 # library of its own because the collector reads the same file to verify
 # device tags (collector/verify.h) and needs neither serial port nor INI.
 add_library(lofte_keystore STATIC
-  ${CMAKE_CURRENT_LIST_DIR}/log.c
   ${CMAKE_CURRENT_LIST_DIR}/keystore.c)
 target_include_directories(lofte_keystore PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_keystore PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(lofte_keystore PUBLIC lofte_proto lofte_station lofte_errbuf)
+target_link_libraries(lofte_keystore PUBLIC lofte_proto lofte_station lofte_errbuf lofte_log)
 
 add_library(lofte_gwserial STATIC
   ${CMAKE_CURRENT_LIST_DIR}/port.c
@@ -36,7 +35,7 @@ add_library(lofte_gwserial STATIC
   ${CMAKE_CURRENT_LIST_DIR}/config.c)
 target_include_directories(lofte_gwserial PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_options(lofte_gwserial PRIVATE -Wall -Wextra -Werror)
-target_link_libraries(lofte_gwserial PUBLIC lofte_keystore lofte_proto lofte_station lofte_errbuf
+target_link_libraries(lofte_gwserial PUBLIC lofte_keystore lofte_proto lofte_station lofte_errbuf lofte_optable lofte_log
                       ${LOFTE_SERIALPORT_LIB})
 
 add_executable(lofte-keygen ${CMAKE_CURRENT_LIST_DIR}/keygen_main.c)

@@ -2,8 +2,8 @@
  * the collector reachable, how deep is the spool, which devices are silent.
  *
  * The daemon writes two files into its state directory every two seconds,
- * each by write-to-temporary-then-rename so a reader never sees half of
- * one: status.json for tools, status.txt for `lofte-gateway status`. The
+ * each by write-to-temporary-then-rename (statefile.h) so a reader never
+ * sees half of one: status.json for tools, status.txt for `lofte-gateway status`. The
  * files hold no key and no record content: device pseudonyms, counters and
  * radio figures only.
  */
@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "proto_err.h"
+#include "statefile.h"
 
 #define SILENT_AFTER_MS (24LL * 3600 * 1000) /* a handheld heartbeats every 12 h */
 
@@ -34,41 +35,6 @@ static void fmt_age(char *out, size_t cap, int64_t ms)
         snprintf(out, cap, "%lldh", (long long)(ms / 3600000));
     else
         snprintf(out, cap, "%lldd", (long long)(ms / 86400000));
-}
-
-/* The temporary file is created, never opened: O_EXCL fails on anything
- * already there and O_NOFOLLOW on a symlink, so a link planted under the
- * temporary name cannot make the daemon write (or truncate) its target.
- * A leftover (a crash between create and rename, or such a link) is
- * removed -- unlink removes a link itself, not what it points to -- and
- * the create tried once more. 0640: the service's group may read it. */
-static FILE *open_tmp(const char *dir, const char *name, char *tmp, size_t cap)
-{
-    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    int fd;
-    FILE *f;
-    snprintf(tmp, cap, "%s/.%s.tmp", dir, name);
-    fd = open(tmp, flags, 0640);
-    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-        fd = open(tmp, flags, 0640);
-    if (fd < 0)
-        return NULL;
-    f = fdopen(fd, "w");
-    if (!f)
-        close(fd);
-    return f;
-}
-
-static int publish(FILE *f, const char *tmp, const char *dir, const char *name)
-{
-    char path[CONFIG_PATH_MAX + 32];
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        unlink(tmp);
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return rename(tmp, path);
 }
 
 /* The port's first open is not a reopen. */
@@ -312,16 +278,17 @@ int daemon_write_status(struct daemon *d, int64_t now_ms)
     FILE *f;
     const char *dir = d->cfg.state_dir;
     d->status_written_ms = now_ms;
-    if ((f = open_tmp(dir, "status.json", tmp, sizeof tmp)) == NULL)
+    if ((f = statefile_open_tmp(dir, "status.json", tmp, sizeof tmp)) == NULL)
         goto fail;
     write_json(d, f, now_ms);
-    if (publish(f, tmp, dir, "status.json") != 0)
+    if (statefile_publish(f, tmp, dir, "status.json") != 0)
         goto fail;
-    if ((f = open_tmp(dir, "status.txt", tmp, sizeof tmp)) == NULL)
+    if ((f = statefile_open_tmp(dir, "status.txt", tmp, sizeof tmp)) == NULL)
         goto fail;
     write_text(d, f, now_ms);
-    if (publish(f, tmp, dir, "status.txt") != 0)
+    if (statefile_publish(f, tmp, dir, "status.txt") != 0)
         goto fail;
+    daemon_publish_metrics(d, now_ms); /* the same values, for scrapes */
     return 0;
 fail:
     log_warn("cannot write status into %s: %s", dir, strerror(errno));

@@ -66,7 +66,7 @@ Test(log, drops_messages_above_the_level)
     cr_assert_not(log_enabled(LOG_LEVEL_WARN));
 }
 
-Test(log, writes_plain_level_words_on_a_terminal)
+Test(log, writes_the_utc_time_and_plain_level_words_on_a_terminal)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
     char buf[256];
@@ -83,6 +83,15 @@ Test(log, writes_plain_level_words_on_a_terminal)
     buf[n] = 0;
     cr_assert(strstr(buf, "warning: modem silent"), "%s", buf);
     cr_assert_null(strstr(buf, "<4>"));
+    /* "2026-12-02T13:47:56Z warning: ...": the journal is not there to
+     * stamp the line, so the line carries its time */
+    {
+        int y, mo, d, h, mi, sec;
+        char z = 0;
+        cr_assert_eq(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z), 7,
+                     "%s", buf);
+        cr_assert(y >= 2024 && z == 'Z' && strncmp(buf + 21, "warning: ", 9) == 0, "%s", buf);
+    }
     close(slave);
     close(master);
 }
