@@ -542,3 +542,46 @@ Test(atmodem, takes_the_modem_kind_and_its_default_baud_from_the_configuration)
     cr_assert_neq(config_load(&c, 11, bad, err, sizeof err), CONFIG_OK);
     cr_assert(strstr(err, "modem"), "%s", err);
 }
+
+/* The lofte modem has no message that sets what it listens on (§7.2): the
+ * uplink rows are ignored with it, and the log says so when they were
+ * set, never when left at their defaults. */
+static void lofte_open_logs(char **argv, int argc, char *out, size_t cap)
+{
+    static struct config c;
+    char path[] = "/tmp/lofte-at-log-XXXXXX";
+    int fd = mkstemp(path);
+    ssize_t n;
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    log_set_level(LOG_LEVEL_WARN);
+    log_set_fd(fd);
+    cr_assert_eq(config_load(&c, argc, argv, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(c.modem, CONFIG_MODEM_LOFTE);
+    cr_assert_eq(modemdrv_open(&drv, &c, at_modem_now_ms(), err, sizeof err), 0, "%s", err);
+    modemdrv_close(&drv);
+    log_set_fd(2);
+    n = pread(fd, out, cap - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    close(fd);
+}
+
+Test(atmodem, the_lofte_modem_says_it_ignores_the_uplink_settings)
+{
+    char *set[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                   "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                   "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--uplink-sf", "7", NULL};
+    char *unset[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                     "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                     "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", NULL};
+    static char text[4096];
+    struct modemdrv_info mi;
+    lofte_open_logs(set, 11, text, sizeof text);
+    cr_assert(strstr(text, "uplink_sf (option --uplink-sf) is ignored with modem = lofte"),
+              "%s", text);
+    cr_assert_null(strstr(text, "uplink_freq_hz"), "%s", text);
+    modemdrv_info(&drv, &mi);
+    cr_assert_eq(mi.uplink_set, 0, "the status shows no uplink the gateway did not set");
+    lofte_open_logs(unset, 9, text, sizeof text);
+    cr_assert_null(strstr(text, "ignored"), "%s", text);
+}
