@@ -436,6 +436,7 @@ static void deliver_rx(struct atmodem *m, const struct atline_msg *l, int64_t li
     memcpy(msg.u.rx.frame, l->frame, l->len);
     m->ls.rx++;
     m->rx_frames++;
+    m->last_rx_ms = line_end_ms;
     if (m->fn)
         m->fn(m->fn_ctx, &msg, t > 0 ? t : line_end_ms);
 }
@@ -532,6 +533,7 @@ int atmodem_open(struct atmodem *m, const struct atmodem_config *cfg, int64_t no
     m->cfg = *cfg;
     m->cur_ack = -1;
     m->next_seq = 1;
+    m->last_rx_ms = -1;
     if (airtime_us(cfg->uplink.sf, cfg->uplink.bw_kHz, cfg->uplink.cr, 32) == 0) {
         snprintf(err, errlen, "AT modem: uplink SF%u / %u kHz / 4/%u is not LoRa",
                  cfg->uplink.sf, cfg->uplink.bw_kHz, cfg->uplink.cr);

@@ -147,6 +147,9 @@ struct atmodem {
     modemlink_msg_fn fn;            /* the caller's callback, for events from tick */
     void *fn_ctx;
     uint32_t tx_frames, rx_frames;
+    int64_t last_rx_ms;             /* last reception handed on, -1 never: a module
+                                     * set up but never hearing anything listens
+                                     * where the handhelds do not send */
     struct modemlink_stats ls;      /* the counters modemlink also keeps */
     struct atmodem_stats st;
     struct modem_status last_status;

@@ -49,6 +49,18 @@ static int check_sf(const char *v, char *why, size_t whylen)
     return -1;
 }
 
+/* docs/protocol.md §3.1: the uplink is on one of three channels of
+ * sub-band g1; anything else is not where a handheld sends. */
+static int check_uplink_freq(const char *v, char *why, size_t whylen)
+{
+    unsigned long f = strtoul(v, NULL, 10);
+    if (f == 868100000ul || f == 868300000ul || f == 868500000ul)
+        return 0;
+    snprintf(why, whylen, "%s is not an uplink channel: use 868100000, 868300000 or 868500000 "
+             "(docs/protocol.md §3.1)", v);
+    return -1;
+}
+
 /* A CURVE public key as zmq prints it: 40 characters of Z85. */
 static int check_z85_key(const char *v, char *why, size_t whylen)
 {
@@ -162,6 +174,14 @@ static const struct option_def config_options[] = {
     {"station_clock", 0, "radio", OPT_CHOICE, FIELD(station_clock), "system", 0, 0, 0,
      clock_choices, NULL, "CLOCK",
      "acks' time: system (always, deployed) or modem (simulations of past dates only)"},
+    /* what a single-channel AT modem listens on: the handhelds' channel and
+     * SF (docs/modems.md); the lofte modem sets its own (§7 has no message
+     * for it) */
+    {"uplink_freq_hz", 0, "radio", OPT_UINT, FIELD(uplink_freq_hz), "868100000", 0, 868100000,
+     868500000, NULL, check_uplink_freq, "HZ",
+     "rui3/wio-e5: the uplink channel to hear, 868100000, 868300000 or 868500000"},
+    {"uplink_sf", 0, "radio", OPT_UINT, FIELD(uplink_sf), "9", 0, 7, 12, NULL, NULL, "SF",
+     "rui3/wio-e5: the uplink SF to hear (7..12), the handhelds' own"},
 };
 
 #define CONFIG_NOPTIONS (sizeof config_options / sizeof config_options[0])

@@ -122,6 +122,8 @@ struct config {
     uint32_t downlink_freq_hz;
     int8_t downlink_power_dBm;
     enum config_clock station_clock;        /* which clock acks' station_time follows */
+    uint32_t uplink_freq_hz;                /* AT modems listen here (§3.1: 868.1/.3/.5 MHz) */
+    uint8_t uplink_sf;                      /* ... with this SF, 7..12 */
 
     /* Command line only. */
     char config_path[CONFIG_PATH_MAX];      /* "" = no file */

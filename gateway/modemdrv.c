@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "modemdrv.h"
 
 /* --- lofte: modemlink as it is ----------------------------------------------- */
@@ -41,6 +42,7 @@ static void lo_info(const struct modemdrv *d, struct modemdrv_info *o)
     o->state = modemlink_is_open(&d->u.lofte) ? "receiving" : "closed";
     o->rx = s->rx;
     o->tx = s->tx_done;
+    o->last_rx_ms = -1;
 }
 
 static const struct modemdrv_ops lofte_ops = {
@@ -97,6 +99,11 @@ static void at_info(const struct modemdrv *d, struct modemdrv_info *o)
     o->tx = m->tx_frames;
     o->line_rejects = m->lines.stats.rejected;
     o->at = &m->st;
+    o->uplink_set = 1;
+    o->uplink_freq_hz = m->cfg.uplink.freq_hz;
+    o->uplink_sf = m->cfg.uplink.sf;
+    o->uplink_bw_kHz = m->cfg.uplink.bw_kHz;
+    o->last_rx_ms = m->last_rx_ms;
 }
 
 static const struct modemdrv_ops rui3_ops = {
@@ -125,7 +132,8 @@ const char *modemdrv_type_name(enum config_modem type)
 }
 
 int modemdrv_open_with(struct modemdrv *d, enum config_modem type, const struct port_config *pc,
-                       int64_t now_ms, char *err, size_t errlen)
+                       const struct modemdrv_uplink *up, int64_t now_ms, char *err,
+                       size_t errlen)
 {
     memset(d, 0, sizeof *d);
     d->type = type;
@@ -140,8 +148,8 @@ int modemdrv_open_with(struct modemdrv *d, enum config_modem type, const struct 
         memset(&ac, 0, sizeof ac);
         ac.port = *pc;
         ac.grammar = type == CONFIG_MODEM_WIOE5 ? ATLINE_WIOE5 : ATLINE_RUI3;
-        ac.uplink.freq_hz = MODEMDRV_UPLINK_FREQ_HZ;
-        ac.uplink.sf = MODEMDRV_UPLINK_SF;
+        ac.uplink.freq_hz = up ? up->freq_hz : MODEMDRV_UPLINK_FREQ_HZ;
+        ac.uplink.sf = up ? up->sf : MODEMDRV_UPLINK_SF;
         ac.uplink.bw_kHz = MODEMDRV_UPLINK_BW_KHZ;
         ac.uplink.cr = MODEMDRV_UPLINK_CR;
         ac.uplink.preamble = MODEMDRV_PREAMBLE;
@@ -156,7 +164,10 @@ int modemdrv_open(struct modemdrv *d, const struct config *cfg, int64_t now_ms, 
                   size_t errlen)
 {
     struct port_config pc;
+    struct modemdrv_uplink up;
     const char *from = config_origin(cfg, "baud");
+    static const char *const uplink_keys[] = {"uplink_freq_hz", "uplink_sf"};
+    size_t i;
     memset(&pc, 0, sizeof pc);
     pc.path = cfg->port;
     pc.baud = cfg->baud;
@@ -166,7 +177,17 @@ int modemdrv_open(struct modemdrv *d, const struct config *cfg, int64_t now_ms, 
         pc.baud = modemdrv_default_baud(cfg->modem);
     pc.flow = cfg->flow;
     pc.driver = cfg->port_driver;
-    return modemdrv_open_with(d, cfg->modem, &pc, now_ms, err, errlen);
+    up.freq_hz = cfg->uplink_freq_hz;
+    up.sf = cfg->uplink_sf;
+    /* §7 has no message that sets a lofte modem's receiver: say so rather
+     * than let the operator believe the setting took */
+    for (i = 0; cfg->modem == CONFIG_MODEM_LOFTE && i < 2; i++) {
+        const char *o = config_origin(cfg, uplink_keys[i]);
+        if (o && strcmp(o, "default") != 0 && strcmp(o, "unset") != 0)
+            log_warn("%s (%s) is ignored with modem = lofte: the lofte modem listens where "
+                     "its firmware was built to (docs/modems.md)", uplink_keys[i], o);
+    }
+    return modemdrv_open_with(d, cfg->modem, &pc, &up, now_ms, err, errlen);
 }
 
 void modemdrv_close(struct modemdrv *d) { d->ops->close(d); }

@@ -12,10 +12,14 @@
  * and modemlink's counters. The function names and signatures are
  * modemlink's, so the daemon's loop reads as it did.
  *
- * Receive settings of an AT modem. It hears one channel and one SF: the
- * handheld's default uplink (868.1 MHz, SF9, 125 kHz, CR 4/5, preamble 8;
- * sensors/handheld.c handheld_config_default). docs/modems.md says what
- * that means and what more than one modem on a gateway would change.
+ * Receive settings of an AT modem. It hears one channel and one SF, so
+ * the operator chooses them to match the handhelds ([radio] uplink_freq_hz
+ * and uplink_sf in the config; the defaults are the handheld's own,
+ * 868.1 MHz SF9, sensors/handheld.c handheld_config_default). Bandwidth
+ * 125 kHz, CR 4/5 and preamble 8 are fixed by docs/protocol.md §3.1.
+ * docs/modems.md says what a mismatch looks like and what more than one
+ * modem on a gateway would change. The lofte modem has no message for
+ * these (§7.2): it listens where its own firmware was built to.
  */
 #ifndef LOFTE_GW_MODEMDRV_H
 #define LOFTE_GW_MODEMDRV_H
@@ -36,6 +40,12 @@
 
 struct modemdrv;
 
+/* What the modem is to listen on (the config's [radio] uplink_*). */
+struct modemdrv_uplink {
+    uint32_t freq_hz;
+    uint8_t sf;
+};
+
 /* What the status page and the feed show about the modem. */
 struct modemdrv_info {
     const char *type;             /* "lofte", "rui3", "wio-e5" */
@@ -44,6 +54,13 @@ struct modemdrv_info {
     uint64_t rx, tx;              /* receptions handed on, acks on air */
     const uint64_t *line_rejects; /* AT modems: rejected lines by atline_reject; else NULL */
     const struct atmodem_stats *at; /* AT modems: the sequencer's counters; else NULL */
+    /* AT modems: the uplink set up in the module, and when it last handed
+     * on a reception (-1 never); the lofte modem: uplink_set 0 */
+    int uplink_set;
+    uint32_t uplink_freq_hz;
+    uint8_t uplink_sf;
+    uint16_t uplink_bw_kHz;
+    int64_t last_rx_ms;
 };
 
 struct modemdrv_ops {
@@ -80,14 +97,18 @@ uint32_t modemdrv_default_baud(enum config_modem type);
 const char *modemdrv_type_name(enum config_modem type);
 
 /* Open the driver cfg->modem names on cfg->port. An unset baud (its origin
- * "default") is the driver's own. A port not there yet is retried, as
- * modemlink does; -1 with err for settings that can never work. */
+ * "default") is the driver's own. An AT modem listens on cfg->uplink_freq_hz
+ * and cfg->uplink_sf; the lofte modem ignores them (a warning says so when
+ * they were set). A port not there yet is retried, as modemlink does; -1
+ * with err for settings that can never work. */
 int modemdrv_open(struct modemdrv *d, const struct config *cfg, int64_t now_ms, char *err,
                   size_t errlen);
 
-/* Open with explicit settings (tests, and modemdrv_open's work). */
+/* Open with explicit settings (tests, and modemdrv_open's work); up NULL
+ * is the handheld's default uplink. */
 int modemdrv_open_with(struct modemdrv *d, enum config_modem type, const struct port_config *pc,
-                       int64_t now_ms, char *err, size_t errlen);
+                       const struct modemdrv_uplink *up, int64_t now_ms, char *err,
+                       size_t errlen);
 
 /* modemlink's API, for whichever driver is open. */
 void modemdrv_close(struct modemdrv *d);

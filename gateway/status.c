@@ -59,7 +59,7 @@ static void json_reasons(FILE *f, const uint64_t *slots)
 
 /* The modem driver: type, firmware, state, radio counts, rejected lines
  * (AT modems) by reason. */
-static void write_driver_json(struct daemon *d, FILE *f)
+static void write_driver_json(struct daemon *d, FILE *f, int64_t now)
 {
     struct modemdrv_info mi;
     int i, first = 1;
@@ -80,7 +80,12 @@ static void write_driver_json(struct daemon *d, FILE *f)
                 (unsigned long long)mi.line_rejects[i]);
         first = 0;
     }
-    fprintf(f, "}}");
+    fprintf(f, "}");
+    if (mi.uplink_set) /* what the module was set to hear, and when it last did */
+        fprintf(f, ", \"uplink\": {\"freq_hz\": %lu, \"sf\": %u, \"bw_kHz\": %u}, "
+                   "\"last_rx_age_ms\": %lld", (unsigned long)mi.uplink_freq_hz, mi.uplink_sf,
+                mi.uplink_bw_kHz, (long long)(mi.last_rx_ms < 0 ? -1 : now - mi.last_rx_ms));
+    fprintf(f, "}");
     if (mi.at)
         fprintf(f, ",\n  \"modem_at\": {\"setups\": %llu, \"reboots_seen\": %llu, "
                    "\"timeouts\": %llu, \"busy\": %llu, \"acks_late\": %llu, "
@@ -128,7 +133,7 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
     else
         fprintf(f, "null");
     fprintf(f, "},\n");
-    write_driver_json(d, f);
+    write_driver_json(d, f, now);
     fprintf(f,
             "  \"collector\": {\"endpoint\": \"%s\", \"connected\": %s, \"rows_delivered\": %llu, "
             "\"rows_resent\": %llu, \"auth_failures\": %llu},\n",
@@ -218,6 +223,14 @@ static void write_text(struct daemon *d, FILE *f, int64_t now)
         fprintf(f, "           %s%s%s, %s, %llu received, %llu sent\n", mi.type,
                 mi.firmware[0] ? " firmware " : "", mi.firmware, mi.state,
                 (unsigned long long)mi.rx, (unsigned long long)mi.tx);
+        /* a single-channel modem hears one channel and SF: "never" here
+         * with handhelds waiting is a mismatch with them (docs/modems.md) */
+        fmt_age(age, sizeof age, mi.last_rx_ms < 0 ? -1 : now - mi.last_rx_ms);
+        if (mi.uplink_set)
+            fprintf(f, "           listening on %lu.%03lu MHz SF%u %u kHz, last reception %s%s\n",
+                    (unsigned long)(mi.uplink_freq_hz / 1000000u),
+                    (unsigned long)(mi.uplink_freq_hz % 1000000u / 1000u), mi.uplink_sf,
+                    mi.uplink_bw_kHz, age, mi.last_rx_ms < 0 ? "" : " ago");
     }
     fprintf(f, "collector  %-4s  %s, %llu records delivered\n", us->connected ? "UP" : "DOWN",
             d->cfg.collector, (unsigned long long)us->rows_delivered);

@@ -88,18 +88,24 @@ static int refused(void)
 
 static int want_done;
 
+/* The uplink the driver was told to hear; NULL to modemdrv_open_with is
+ * the handheld's default. */
+static struct modemdrv_uplink cfg_up = {MODEMDRV_UPLINK_FREQ_HZ, MODEMDRV_UPLINK_SF};
+
 static int acked(void)
 {
     return got.ntx_done >= want_done && drv.u.at.phase == ATMODEM_RX;
 }
 
-static void start(enum at_modem_kind kind, const char *version, int echo, uint32_t cmd_lat,
-                  uint32_t send_lat)
+static void start_on(enum at_modem_kind kind, const char *version, int echo, uint32_t cmd_lat,
+                     uint32_t send_lat, const struct modemdrv_uplink *up)
 {
     struct at_modem_config ec;
     struct port_config pc;
     log_set_level(getenv("AT_TEST_LOG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
     memset(&got, 0, sizeof got);
+    cfg_up.freq_hz = up ? up->freq_hz : MODEMDRV_UPLINK_FREQ_HZ;
+    cfg_up.sf = up ? up->sf : MODEMDRV_UPLINK_SF;
     snprintf(link_path, sizeof link_path, "/tmp/lofte-at-test-%ld", (long)getpid());
     at_modem_config_default(&ec, kind, link_path);
     ec.version = version;
@@ -111,8 +117,14 @@ static void start(enum at_modem_kind kind, const char *version, int echo, uint32
     pc.baud = kind == AT_MODEM_RUI3 ? 115200 : 9600;
     cr_assert_eq(modemdrv_open_with(&drv,
                                     kind == AT_MODEM_RUI3 ? CONFIG_MODEM_RUI3 : CONFIG_MODEM_WIOE5,
-                                    &pc, at_modem_now_ms(), err, sizeof err),
+                                    &pc, up, at_modem_now_ms(), err, sizeof err),
                  0, "%s", err);
+}
+
+static void start(enum at_modem_kind kind, const char *version, int echo, uint32_t cmd_lat,
+                  uint32_t send_lat)
+{
+    start_on(kind, version, echo, cmd_lat, send_lat, NULL);
 }
 
 static void stop(void)
@@ -125,8 +137,8 @@ static struct at_modem_radio uplink(void)
 {
     struct at_modem_radio r;
     memset(&r, 0, sizeof r);
-    r.freq_hz = 868100000;
-    r.sf = 9;
+    r.freq_hz = cfg_up.freq_hz;
+    r.sf = cfg_up.sf;
     r.bw_kHz = 125;
     r.cr = 5;
     r.preamble = 8;
@@ -138,8 +150,8 @@ static struct at_modem_radio uplink(void)
 static void assert_receiving_the_uplink(void)
 {
     cr_assert(em.rx_on, "the emulated radio is not receiving");
-    cr_assert_eq(em.radio.freq_hz, 868100000u);
-    cr_assert_eq(em.radio.sf, 9);
+    cr_assert_eq(em.radio.freq_hz, cfg_up.freq_hz);
+    cr_assert_eq(em.radio.sf, cfg_up.sf);
     cr_assert_eq(em.radio.bw_kHz, 125);
     cr_assert_eq(em.radio.cr, 5);
     cr_assert_eq(em.radio.preamble, 8);
@@ -216,7 +228,7 @@ static void one_ack(enum at_modem_kind kind, uint8_t fill, int64_t *start_err)
     memset(&ack, 0, sizeof ack);
     ack.tx_at_ms = (rx_end + 1000 + 999) / 1000 * 1000;
     ack.freq_hz = 869525000;
-    ack.sf = 9;
+    ack.sf = got.rx[0].sf; /* the daemon's default: the SF of the uplink answered */
     ack.bw_kHz = 125;
     ack.power_dBm = 14;
     ack.len = 23;
@@ -230,7 +242,7 @@ static void one_ack(enum at_modem_kind kind, uint8_t fill, int64_t *start_err)
     cr_assert_eq(at_modem_take_tx(&em, &tx), 1);
     cr_assert_eq(tx.radio.freq_hz, 869525000u);
     cr_assert_eq(tx.radio.iq_inverted, 1);
-    cr_assert_eq(tx.radio.sf, 9);
+    cr_assert_eq(tx.radio.sf, cfg_up.sf);
     cr_assert_eq(tx.radio.bw_kHz, 125);
     cr_assert_eq(tx.len, 23);
     cr_assert_eq(memcmp(tx.frame, ack.frame, 23), 0);
@@ -238,7 +250,7 @@ static void one_ack(enum at_modem_kind kind, uint8_t fill, int64_t *start_err)
     /* §3.1: the device listens until 3 s after its uplink ended plus the
      * ack's time on air; the ack must also not start before tx_at_ms by
      * more than the clock error the device tolerates */
-    toa = airtime_us(9, 125, 5, 23) / 1000;
+    toa = airtime_us(cfg_up.sf, 125, 5, 23) / 1000;
     cr_assert_leq(tx.end_ms, (int64_t)rx_end + 3000 + toa, "ack ends after the window");
     *start_err = tx.start_ms - (int64_t)ack.tx_at_ms;
     printf("%s ack: start %+lld ms vs tx_at (driver's estimate %+lld), retune %lld ms, "
@@ -284,6 +296,85 @@ Test(atmodem, acks_over_slow_modems_inside_the_window)
 Test(atmodem, acks_over_a_slow_wioe5_inside_the_window)
 {
     acks_in_the_window(AT_MODEM_WIOE5, 150, 250);
+}
+
+/* A single-channel modem hears one channel and SF: the configured ones
+ * ([radio] uplink_freq_hz, uplink_sf), not the defaults; a handheld on
+ * another channel or SF is not heard (and the status says "never"); the
+ * module goes back to that uplink after an ack. */
+static void listens_where_configured(enum at_modem_kind kind)
+{
+    static const struct modemdrv_uplink up = {868300000u, 7};
+    struct at_modem_radio r;
+    struct modemdrv_info mi;
+    uint8_t frame[28];
+    int64_t e;
+    memset(frame, 0x33, sizeof frame);
+    start_on(kind, NULL, 0, 10, 20, &up);
+    pump(5000, is_up);
+    cr_assert(is_up());
+    assert_receiving_the_uplink();
+    cr_assert_eq(em.radio.freq_hz, 868300000u, "set up on the configured channel");
+    cr_assert_eq(em.radio.sf, 7, "set up with the configured SF");
+    modemdrv_info(&drv, &mi);
+    cr_assert(mi.uplink_set);
+    cr_assert_eq(mi.uplink_freq_hz, 868300000u);
+    cr_assert_eq(mi.uplink_sf, 7);
+    cr_assert_eq(mi.uplink_bw_kHz, 125);
+    cr_assert_eq(mi.last_rx_ms, -1, "nothing heard yet");
+
+    /* handhelds left on the default channel and SF, then on the right
+     * channel with the wrong SF: neither is heard */
+    r = uplink();
+    r.freq_hz = 868100000u;
+    r.sf = 9;
+    cr_assert_eq(at_modem_receive(&em, frame, sizeof frame, -80, 20, &r), 0);
+    r.freq_hz = 868300000u;
+    cr_assert_eq(at_modem_receive(&em, frame, sizeof frame, -80, 20, &r), 0);
+    pump(300, NULL);
+    cr_assert_eq(em.stats.unheard[AT_MODEM_UNHEARD_FREQ], 1);
+    cr_assert_eq(em.stats.unheard[AT_MODEM_UNHEARD_SF_BW], 1);
+    cr_assert_eq(got.nrx, 0);
+    modemdrv_info(&drv, &mi);
+    cr_assert_eq(mi.last_rx_ms, -1, "a mismatch leaves the status at 'never'");
+
+    /* a handheld on the configured uplink: heard, reported with its
+     * channel and SF, acked, and the module is back on that uplink */
+    one_ack(kind, 0x44, &e);
+    cr_assert_eq(got.rx[0].freq_hz, 868300000u);
+    cr_assert_eq(got.rx[0].sf, 7);
+    modemdrv_info(&drv, &mi);
+    cr_assert_geq(mi.last_rx_ms, 0);
+    cr_assert_eq(em.radio.freq_hz, 868300000u, "back on the configured channel after the ack");
+    cr_assert_eq(em.radio.sf, 7);
+    stop();
+}
+
+Test(atmodem, sets_up_a_rui3_module_on_the_configured_uplink_and_hears_only_it)
+{
+    listens_where_configured(AT_MODEM_RUI3);
+}
+
+Test(atmodem, sets_up_a_wioe5_module_on_the_configured_uplink_and_hears_only_it)
+{
+    listens_where_configured(AT_MODEM_WIOE5);
+}
+
+/* The configuration's rows reach the driver (modemdrv_open). */
+Test(atmodem, takes_the_uplink_channel_and_sf_from_the_configuration)
+{
+    static struct config c;
+    char *argv[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                    "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                    "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--modem", "rui3",
+                    "--uplink-freq-hz", "868500000", "--uplink-sf", "11", NULL};
+    log_set_level(LOG_LEVEL_ERROR);
+    cr_assert_eq(config_load(&c, 15, argv, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(modemdrv_open(&drv, &c, at_modem_now_ms(), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(drv.u.at.cfg.uplink.freq_hz, 868500000u);
+    cr_assert_eq(drv.u.at.cfg.uplink.sf, 11);
+    cr_assert_eq(drv.u.at.cfg.uplink.bw_kHz, 125);
+    modemdrv_close(&drv);
 }
 
 static void sets_up_again_after_reboot(enum at_modem_kind kind)
@@ -382,7 +473,7 @@ Test(atmodem, refuses_an_ack_when_the_module_is_not_receiving)
     pump(3000, refused);
     memset(&ack, 0, sizeof ack);
     ack.freq_hz = 869525000;
-    ack.sf = 9;
+    ack.sf = got.rx[0].sf; /* the daemon's default: the SF of the uplink answered */
     ack.bw_kHz = 125;
     ack.len = 23;
     cr_assert_eq(modemdrv_send_tx(&drv, &ack, at_modem_now_ms(), NULL), MODEMLINK_ERR_DOWN);
@@ -450,4 +541,47 @@ Test(atmodem, takes_the_modem_kind_and_its_default_baud_from_the_configuration)
     modemdrv_close(&drv);
     cr_assert_neq(config_load(&c, 11, bad, err, sizeof err), CONFIG_OK);
     cr_assert(strstr(err, "modem"), "%s", err);
+}
+
+/* The lofte modem has no message that sets what it listens on (§7.2): the
+ * uplink rows are ignored with it, and the log says so when they were
+ * set, never when left at their defaults. */
+static void lofte_open_logs(char **argv, int argc, char *out, size_t cap)
+{
+    static struct config c;
+    char path[] = "/tmp/lofte-at-log-XXXXXX";
+    int fd = mkstemp(path);
+    ssize_t n;
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    log_set_level(LOG_LEVEL_WARN);
+    log_set_fd(fd);
+    cr_assert_eq(config_load(&c, argc, argv, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(c.modem, CONFIG_MODEM_LOFTE);
+    cr_assert_eq(modemdrv_open(&drv, &c, at_modem_now_ms(), err, sizeof err), 0, "%s", err);
+    modemdrv_close(&drv);
+    log_set_fd(2);
+    n = pread(fd, out, cap - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    close(fd);
+}
+
+Test(atmodem, the_lofte_modem_says_it_ignores_the_uplink_settings)
+{
+    char *set[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                   "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                   "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", "--uplink-sf", "7", NULL};
+    char *unset[] = {"lofte-gateway", "--port", "/tmp/lofte-no-such-port", "--station_id", "3",
+                     "--collector", "tcp://127.0.0.1:7710", "--collector_public_key",
+                     "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", NULL};
+    static char text[4096];
+    struct modemdrv_info mi;
+    lofte_open_logs(set, 11, text, sizeof text);
+    cr_assert(strstr(text, "uplink_sf (option --uplink-sf) is ignored with modem = lofte"),
+              "%s", text);
+    cr_assert_null(strstr(text, "uplink_freq_hz"), "%s", text);
+    modemdrv_info(&drv, &mi);
+    cr_assert_eq(mi.uplink_set, 0, "the status shows no uplink the gateway did not set");
+    lofte_open_logs(unset, 9, text, sizeof text);
+    cr_assert_null(strstr(text, "ignored"), "%s", text);
 }

@@ -480,3 +480,65 @@ Test(config, a_full_error_buffer_holds_whole_lines_and_says_more_were_left_out)
     }
     cr_assert_fail("no line says that problems were left out");
 }
+
+/* --- the uplink an AT modem hears (docs/modems.md "One channel, one SF") ---------------- */
+
+Test(config, the_uplink_channel_and_sf_default_to_the_handhelds_and_take_only_section_3_1s_values)
+{
+    static const char *const good_freq[] = {"868100000", "868300000", "868500000"};
+    static const char *const good_sf[] = {"7", "9", "12"};
+    size_t i;
+    cr_assert_eq(parse(required), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(c.uplink_freq_hz, 868100000u, "the handheld's default channel");
+    cr_assert_eq(c.uplink_sf, 9, "the handheld's default SF");
+    cr_assert_str_eq(config_origin(&c, "uplink_freq_hz"), "default");
+    for (i = 0; i < 3; i++) {
+        const char *args[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector",
+                              "tcp://collector:7710", "--collector-public-key", PUBKEY,
+                              "--uplink-freq-hz", good_freq[i], "--uplink-sf", good_sf[i], NULL};
+        config_init(&c);
+        cr_assert_eq(parse(args), CONFIG_OK, "%s", err);
+        cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_OK, "%s", err);
+        cr_assert_eq(c.uplink_freq_hz, strtoul(good_freq[i], NULL, 10));
+        cr_assert_eq(c.uplink_sf, strtoul(good_sf[i], NULL, 10));
+    }
+    write_ini("[radio]\n"                      /* 1 */
+              "uplink_freq_hz = 868200000\n"   /* 2: between channels */
+              "uplink_sf = 6\n");              /* 3 */
+    config_init(&c);
+    cr_assert_eq(parse(required), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_load_file(&c, ini, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_ERR_VALUE);
+    {
+        char want[256];
+        snprintf(want, sizeof want, "%s:2: uplink_freq_hz: 868200000 is not an uplink channel: "
+                 "use 868100000, 868300000 or 868500000", ini);
+        assert_err_has(want);
+        snprintf(want, sizeof want, "%s:3: uplink_sf: 6 is out of range 7..12", ini);
+        assert_err_has(want);
+    }
+    {
+        const char *args[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector",
+                              "tcp://collector:7710", "--collector-public-key", PUBKEY,
+                              "--uplink-freq-hz", "869525000", "--uplink-sf", "13", NULL};
+        config_init(&c);
+        cr_assert_eq(parse(args), CONFIG_OK, "%s", err);
+        cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_ERR_VALUE);
+        assert_err_has("option --uplink-freq-hz: uplink_freq_hz: 869525000 is out of range "
+                       "868100000..868500000");
+        assert_err_has("option --uplink-sf: uplink_sf: 13 is out of range 7..12");
+    }
+    {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        cr_assert_not_null(f);
+        config_usage(f, "lofte-gateway");
+        cr_assert_eq(fclose(f), 0);
+        cr_assert(strstr(text, "--uplink-freq-hz HZ"), "%s", text);
+        cr_assert(strstr(text, "--uplink-sf SF"), "%s", text);
+        cr_assert(strstr(text, "7..12; default 9"), "%s", text);
+        free(text);
+    }
+}

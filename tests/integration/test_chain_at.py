@@ -98,6 +98,10 @@ def main():
             raise AssertionError("the status does not show the modem type and firmware")
         if drv["radio_rx"] == 0 or drv["radio_tx"] == 0:
             raise AssertionError("the status shows no receptions or transmissions")
+        if drv.get("uplink") != {"freq_hz": 868100000, "sf": 9, "bw_kHz": 125} or \
+                drv.get("last_rx_age_ms", -1) < 0:
+            raise AssertionError("the status does not show the uplink the modem hears "
+                                 "and its last reception")
         if logged < 3:
             raise AssertionError("the scenario logged too little to prove anything")
         ok = True
