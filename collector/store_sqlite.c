@@ -30,6 +30,12 @@
 #include "proto_err.h"
 #include "rollup.h"
 #include "store.h"
+#include "store_backend.h"
+
+static const struct store_ops store_sqlite_ops;
+struct sqlite_store;
+static void sqlite_store_close(struct sqlite_store *st);
+static void sqlite_store_rollback(struct sqlite_store *st);
 
 /* 'LOCS': marks a lofte collector store. */
 #define STORE_APPLICATION_ID 0x4C4F4353
@@ -234,42 +240,17 @@ static const char *const store_sql[ST_COUNT] = {
         " received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
-struct store {
+struct sqlite_store {
+    struct store base; /* first: store.c dispatches through base.ops */
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     char *path;
     int in_txn;
 };
 
-const char *store_strerror(int err)
-{
-    switch (err) {
-    case STORE_OK: return "success";
-    case STORE_ERR_OPEN: return "cannot open the collector database";
-    case STORE_ERR_SCHEMA: return "collector database written by a newer lofte";
-    case STORE_ERR_FULL: return "collector database disk full";
-    case STORE_ERR_IO: return "collector database error";
-    case STORE_ERR_TXN: return "collector database transaction misuse";
-    default: return "unknown store error";
-    }
-}
-
-const char *store_outcome_name(int outcome)
-{
-    switch (outcome) {
-    case STORE_INSERTED: return "inserted";
-    case STORE_DUPLICATE: return "duplicate";
-    case STORE_CONFLICT: return "conflict";
-    case STORE_QUARANTINED: return "quarantined";
-    case STORE_UNVERIFIED: return "unverified";
-    default: return "unknown";
-    }
-}
-
-
 /* A full disk may surface as SQLITE_FULL or as an I/O error with ENOSPC;
  * both are STORE_ERR_FULL, which the intake reports as such. */
-static int store_fail(struct store *st, int rc, char *err, size_t errlen, const char *what)
+static int store_fail(struct sqlite_store *st, int rc, char *err, size_t errlen, const char *what)
 {
     int sys = sqlite3_system_errno(st->db);
     int code = ((rc & 0xFF) == SQLITE_FULL ||
@@ -280,13 +261,13 @@ static int store_fail(struct store *st, int rc, char *err, size_t errlen, const 
     return code;
 }
 
-static int store_exec(struct store *st, const char *sql, char *err, size_t errlen)
+static int store_exec(struct sqlite_store *st, const char *sql, char *err, size_t errlen)
 {
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? STORE_OK : store_fail(st, rc, err, errlen, "cannot execute");
 }
 
-static int store_pragma_int(struct store *st, const char *sql, int64_t *v)
+static int store_pragma_int(struct sqlite_store *st, const char *sql, int64_t *v)
 {
     sqlite3_stmt *q;
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
@@ -300,7 +281,7 @@ static int store_pragma_int(struct store *st, const char *sql, int64_t *v)
     return rc;
 }
 
-static int store_schema(struct store *st, char *err, size_t errlen)
+static int store_schema(struct sqlite_store *st, char *err, size_t errlen)
 {
     int64_t app = 0, ver = 0;
     char sql[128];
@@ -335,13 +316,15 @@ static int store_schema(struct store *st, char *err, size_t errlen)
     return store_exec(st, "COMMIT", err, errlen);
 }
 
-int store_open(struct store **out, const char *path, const struct store_options *opt,
+static int sqlite_store_open(struct store **out, const char *path, const struct store_options *opt,
                char *err, size_t errlen)
 {
-    struct store *st;
+    struct sqlite_store *st;
     int rc, i;
     *out = NULL;
     st = calloc(1, sizeof *st);
+    if (st)
+        st->base.ops = &store_sqlite_ops;
     if (!st || !(st->path = strdup(path))) {
         free(st);
         errbuf_say(err, errlen, "collector database %s: out of memory", path);
@@ -359,7 +342,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
         } else if (errno != EEXIST) {
             errbuf_say(err, errlen, "cannot create collector database %s: %s", path,
                        strerror(errno));
-            store_close(st);
+            sqlite_store_close(st);
             return STORE_ERR_OPEN;
         } else if (stat(path, &sb) == 0 && (sb.st_mode & 0007)) {
             clog_msg(CLOG_WARN, "store: collector database %s is readable by others (mode "
@@ -371,7 +354,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
     if (rc != SQLITE_OK) {
         errbuf_say(err, errlen, "cannot open collector database %s: %s", path,
                   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
-        store_close(st);
+        sqlite_store_close(st);
         return STORE_ERR_OPEN;
     }
     sqlite3_extended_result_codes(st->db, 1);
@@ -390,7 +373,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
         (rc = store_exec(st, "PRAGMA synchronous = FULL", err, errlen)) != STORE_OK ||
         (rc = store_exec(st, "PRAGMA foreign_keys = ON", err, errlen)) != STORE_OK ||
         (rc = store_schema(st, err, errlen)) != STORE_OK) {
-        store_close(st);
+        sqlite_store_close(st);
         return rc == STORE_ERR_SCHEMA ? rc : STORE_ERR_OPEN;
     }
     if (opt && opt->max_bytes > 0) {
@@ -400,7 +383,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
         snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
                  (long long)(opt->max_bytes / (page > 0 ? page : 4096) + 1));
         if ((rc = store_exec(st, sql, err, errlen)) != STORE_OK) {
-            store_close(st);
+            sqlite_store_close(st);
             return STORE_ERR_OPEN;
         }
     }
@@ -410,7 +393,7 @@ int store_open(struct store **out, const char *path, const struct store_options 
         if (rc != SQLITE_OK) {
             errbuf_say(err, errlen, "collector database %s: cannot prepare a statement: %s",
                       path, sqlite3_errmsg(st->db));
-            store_close(st);
+            sqlite_store_close(st);
             return STORE_ERR_OPEN;
         }
     }
@@ -418,14 +401,14 @@ int store_open(struct store **out, const char *path, const struct store_options 
      * every insert and void, in the same transaction */
     if (rollup_init(st->db, err, errlen) != ROLLUP_OK ||
         (rc = store_exec(st, store_views, err, errlen)) != STORE_OK) {
-        store_close(st);
+        sqlite_store_close(st);
         return STORE_ERR_OPEN;
     }
-    *out = st;
+    *out = &st->base;
     return STORE_OK;
 }
 
-void store_close(struct store *st)
+static void sqlite_store_close(struct sqlite_store *st)
 {
     int i;
     if (!st)
@@ -443,18 +426,7 @@ void store_close(struct store *st)
     free(st);
 }
 
-/* "2024-09-14T20:31:00.123Z" */
-static void store_utc_ms(int64_t unix_ms, char out[32])
-{
-    time_t t = (time_t)(unix_ms / 1000);
-    struct tm tm;
-    char s[24];
-    gmtime_r(&t, &tm);
-    strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 32, "%s.%03dZ", s, (int)(unix_ms % 1000));
-}
-
-int store_gateway(struct store *st, const char *name, const char *public_z85, int64_t *id,
+static int sqlite_store_gateway(struct sqlite_store *st, const char *name, const char *public_z85, int64_t *id,
                   char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_GW_UPSERT];
@@ -478,7 +450,7 @@ int store_gateway(struct store *st, const char *name, const char *public_z85, in
     return STORE_OK;
 }
 
-static int store_step(struct store *st, sqlite3_stmt *q, char *err, size_t errlen,
+static int store_step(struct sqlite_store *st, sqlite3_stmt *q, char *err, size_t errlen,
                       const char *what)
 {
     int rc = sqlite3_step(q);
@@ -499,7 +471,7 @@ static void bind_name_or_null(sqlite3_stmt *q, int i, int present, const char *s
 /* A void is about to cancel (device, counter): if that record is stored
  * and still counts, take it out of the rollups (the UPDATE that follows
  * marks it voided, in the same transaction). */
-static int store_unroll_target(struct store *st, int64_t device, int64_t counter, char *err,
+static int store_unroll_target(struct sqlite_store *st, int64_t device, int64_t counter, char *err,
                                size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_VOID_TARGET];
@@ -535,7 +507,7 @@ static int store_unroll_target(struct store *st, int64_t device, int64_t counter
     return STORE_OK;
 }
 
-static int store_record(struct store *st, const struct spool_row *row, const struct record *r,
+static int store_record(struct sqlite_store *st, const struct spool_row *row, const struct record *r,
                         const char *now, int *inserted, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_INSERT];
@@ -646,7 +618,7 @@ static int store_record(struct store *st, const struct spool_row *row, const str
  * have been (undated, or of a day not yet thinned) but arrives after a
  * later counter of its device was pruned. Costs one indexed lookup per row;
  * the date is read only for a counter under the watermark (rare). */
-static int store_pruned(struct store *st, const struct spool_row *row, const struct record *r,
+static int store_pruned(struct sqlite_store *st, const struct spool_row *row, const struct record *r,
                         int *pruned, char *err, size_t errlen)
 {
     sqlite3_stmt *q = NULL;
@@ -674,7 +646,7 @@ static int store_pruned(struct store *st, const struct spool_row *row, const str
 }
 
 /* Same (device, counter) already stored: the same bytes, or not? */
-static int store_same_bytes(struct store *st, const struct spool_row *row, int *same,
+static int store_same_bytes(struct sqlite_store *st, const struct spool_row *row, int *same,
                             char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_WIRE];
@@ -691,7 +663,7 @@ static int store_same_bytes(struct store *st, const struct spool_row *row, int *
     return STORE_OK;
 }
 
-static int store_reception(struct store *st, int64_t gateway_id, const struct spool_row *row,
+static int store_reception(struct sqlite_store *st, int64_t gateway_id, const struct spool_row *row,
                            const char *now, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_RX_INSERT];
@@ -716,7 +688,7 @@ static int store_reception(struct store *st, int64_t gateway_id, const struct sp
     return store_step(st, q, err, errlen, "cannot insert a reception");
 }
 
-static int store_reject(struct store *st, int64_t gateway_id, const struct spool_row *row,
+static int store_reject(struct sqlite_store *st, int64_t gateway_id, const struct spool_row *row,
                         int reason, const char *now, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REJECT];
@@ -729,7 +701,7 @@ static int store_reject(struct store *st, int64_t gateway_id, const struct spool
     return store_step(st, q, err, errlen, "cannot keep an undecodable record");
 }
 
-static int store_unverified(struct store *st, int64_t gateway_id, const struct spool_row *row,
+static int store_unverified(struct sqlite_store *st, int64_t gateway_id, const struct spool_row *row,
                             const char *reason, const char *now, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_UNVERIFIED];
@@ -746,13 +718,7 @@ static int store_unverified(struct store *st, int64_t gateway_id, const struct s
     return store_step(st, q, err, errlen, "cannot keep an unverified record");
 }
 
-int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
-                    int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen)
-{
-    return store_put_checked(st, gateway_id, rows, NULL, n, received_ms, outcomes, err, errlen);
-}
-
-int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_row *rows,
+static int sqlite_store_put_checked(struct sqlite_store *st, int64_t gateway_id, const struct spool_row *rows,
                       const char *const *unverified, size_t n, int64_t received_ms,
                       enum store_outcome *outcomes, char *err, size_t errlen)
 {
@@ -794,7 +760,7 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
             outcomes[i] = inserted ? STORE_INSERTED : same ? STORE_DUPLICATE : STORE_CONFLICT;
         }
         if (rc != STORE_OK) {
-            store_rollback(st);
+            sqlite_store_rollback(st);
             return rc;
         }
     }
@@ -802,13 +768,13 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
     sqlite3_bind_int64(q, 1, gateway_id);
     sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
     if ((rc = store_step(st, q, err, errlen, "cannot update the gateway")) != STORE_OK) {
-        store_rollback(st);
+        sqlite_store_rollback(st);
         return rc;
     }
     return STORE_OK;
 }
 
-int store_commit(struct store *st, char *err, size_t errlen)
+static int sqlite_store_commit(struct sqlite_store *st, char *err, size_t errlen)
 {
     int rc;
     if (!st->in_txn) {
@@ -817,15 +783,60 @@ int store_commit(struct store *st, char *err, size_t errlen)
     }
     rc = store_exec(st, "COMMIT", err, errlen);
     if (rc != STORE_OK)
-        store_rollback(st);
+        sqlite_store_rollback(st);
     st->in_txn = 0;
     return rc;
 }
 
-void store_rollback(struct store *st)
+static void sqlite_store_rollback(struct sqlite_store *st)
 {
     /* SQLite may have rolled back by itself already (SQLITE_FULL can) */
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_txn = 0;
+}
+
+/* The operations store.c dispatches to (store_backend.h). */
+static int sqlite_op_gateway(struct store *s, const char *name, const char *public_z85,
+                             int64_t *id, char *err, size_t errlen)
+{
+    return sqlite_store_gateway((struct sqlite_store *)s, name, public_z85, id, err, errlen);
+}
+
+static int sqlite_op_put(struct store *s, int64_t gateway_id, const struct spool_row *rows,
+                         const char *const *unverified, size_t n, int64_t received_ms,
+                         enum store_outcome *outcomes, char *err, size_t errlen)
+{
+    return sqlite_store_put_checked((struct sqlite_store *)s, gateway_id, rows, unverified, n,
+                                    received_ms, outcomes, err, errlen);
+}
+
+static int sqlite_op_commit(struct store *s, char *err, size_t errlen)
+{
+    return sqlite_store_commit((struct sqlite_store *)s, err, errlen);
+}
+
+static void sqlite_op_rollback(struct store *s)
+{
+    sqlite_store_rollback((struct sqlite_store *)s);
+}
+
+static void sqlite_op_close(struct store *s)
+{
+    sqlite_store_close((struct sqlite_store *)s);
+}
+
+static const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_op_close,
+    .gateway = sqlite_op_gateway,
+    .put_checked = sqlite_op_put,
+    .commit = sqlite_op_commit,
+    .rollback = sqlite_op_rollback,
+};
+
+int store_sqlite_open(struct store **out, const char *path, const struct store_options *opt,
+                      char *err, size_t errlen)
+{
+    return sqlite_store_open(out, path, opt, err, errlen);
 }
