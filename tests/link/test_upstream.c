@@ -2,12 +2,14 @@
  * store) in one process, over real CURVE-secured ZeroMQ sockets on
  * tcp://127.0.0.1 and real SQLite files. Both ends are stepped from one
  * thread, so each test decides exactly when the collector runs, stops, or
- * restarts. */
+ * restarts. link_upstream runs it on SQLite, link_upstream_pg on the
+ * PostgreSQL test server (storedb.h). */
 #define _XOPEN_SOURCE 700
 #include "clog.h"
 #include "intake.h"
 #include "linkutil.h"
 #include "store.h"
+#include "storedb.h"
 
 #define DEV 0x0badcafeu
 
@@ -46,6 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    storedb_drop();
     tdir_remove();
 }
 
@@ -55,7 +58,7 @@ static void collector_start(const char *bind, const struct store_options *opt)
 {
     struct intake_config cfg = {bind, tpath("collector.key"), tpath("allowed"), NULL, 0};
     char err[512];
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), opt, err, sizeof err), STORE_OK, "%s",
+    cr_assert_eq(store_open(&cst, storedb_target(), opt, err, sizeof err), STORE_OK, "%s",
                  err);
     cr_assert_eq(intake_open(&cin, &cfg, cst, err, sizeof err), INTAKE_OK, "%s", err);
     snprintf(endpoint, sizeof endpoint, "%s", intake_endpoint(cin));
@@ -127,7 +130,7 @@ static int all_delivered(struct gw *g, size_t ng)
 
 static long long cq(const char *sql)
 {
-    return sql_int(tpath("collector.db"), sql);
+    return storedb_int(sql);
 }
 
 Test(link, delivers_every_record_and_deletes_it_only_when_acknowledged)
@@ -174,6 +177,8 @@ Test(link, acknowledges_nothing_while_the_collector_disk_is_full_and_catches_up_
 {
     struct gw g = {0};
     struct store_options tiny = {1}; /* no growth beyond the schema */
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's size cap (PostgreSQL has no per-database one)");
     collector_start("tcp://127.0.0.1:*", NULL);
     collector_stop();
     collector_start(endpoint, &tiny);
@@ -323,7 +328,7 @@ Test(link, refuses_a_collector_secret_key_file_others_can_read)
     struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_open(&cst, storedb_target(), NULL, err, sizeof err), STORE_OK);
     cr_assert_eq(chmod(tpath("collector.key"), 0644), 0);
     cr_assert_eq(intake_open(&in, &cfg, cst, err, sizeof err), INTAKE_ERR_KEY_MODE);
     cr_assert_null(in);
@@ -336,7 +341,7 @@ Test(link, refuses_an_allowed_gateways_file_anyone_may_write)
     struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_open(&cst, storedb_target(), NULL, err, sizeof err), STORE_OK);
     cr_assert_eq(chmod(tpath("allowed"), 0666), 0);
     cr_assert_eq(intake_open(&in, &cfg, cst, err, sizeof err), INTAKE_ERR_ALLOWED);
     store_close(cst);
