@@ -469,3 +469,126 @@ Test(store, lets_the_analyst_role_read_but_not_write)
     PQfinish(c);
     cr_assert_eq(q("SELECT count(*) FROM records"), 1);
 }
+
+/* ---- several collectors, one database ---------------------------------- */
+
+#define RACE_WRITERS 4
+#define RACE_RECORDS 400 /* per device, counters 1..400, all on one day */
+#define RACE_VOIDS 40    /* counters 401..440 void 1..40 (of each device) */
+#define RACE_BATCH 32
+
+static struct spool_row race_row(uint32_t device, uint32_t c)
+{
+    struct record r;
+    struct spool_rx rx = rx_at(1, -90);
+    struct spool_row row;
+    if (c > RACE_RECORDS) {
+        memset(&r, 0, sizeof r);
+        r.activity = ACT_ADMIN_VOID;
+        r.start_min = 2400000u;
+        r.void_counter = c - RACE_RECORDS;
+        r.cell = RECORD_CELL_NONE;
+    } else {
+        r = rec_guard(c);
+        r.start_min = 2400000u; /* one day, one rollup row: the contended one */
+    }
+    row = row_of(device, c, &r, &rx);
+    row.id = c;
+    return row;
+}
+
+/* The i-th row writer w sends. First the void race: even writers send
+ * the targets of the voids (both devices), odd writers the voids, at the
+ * same moment (the barrier), so a void and its target are inserted by two
+ * collectors at once and neither sees the other's row uncommitted. Then
+ * every record, each writer starting elsewhere and odd writers going down,
+ * so inserts and duplicates of the one day's rollup row meet in every
+ * order; then the other half of the voids and targets (duplicates now). */
+static struct spool_row race_pick(int w, uint32_t i)
+{
+    const uint32_t rest = RACE_RECORDS - RACE_VOIDS;
+    uint32_t device = i & 1 ? DEV : DEV + 1, k = i / 2, c;
+    if (k < RACE_VOIDS)
+        c = (w & 1) ? RACE_RECORDS + 1 + k : 1 + k;
+    else if (k < RACE_VOIDS + rest) {
+        uint32_t j = k - RACE_VOIDS;
+        j = (w & 1) ? rest - 1 - j : j;
+        c = RACE_VOIDS + 1 + (j + (uint32_t)w * rest / RACE_WRITERS) % rest;
+    } else {
+        k -= RACE_VOIDS + rest;
+        c = (w & 1) ? 1 + k : RACE_RECORDS + 1 + k;
+    }
+    return race_row(device, c);
+}
+
+static int race_gate[2];
+
+/* One writer: its own connection (its own collector), every row of both
+ * devices, in batches. */
+static int race_writer(int w)
+{
+    const uint32_t total = 2 * (RACE_RECORDS + RACE_VOIDS);
+    struct spool_row rows[RACE_BATCH];
+    enum store_outcome o[RACE_BATCH];
+    struct store *s;
+    char err[256], name[16], go;
+    int64_t gw;
+    uint32_t k = 0;
+    snprintf(name, sizeof name, "race-%d", w);
+    if (store_open(&s, storedb_target(), NULL, err, sizeof err) != STORE_OK ||
+        store_gateway(s, name, "2222222222222222222222222222222222222222", &gw, err,
+                      sizeof err) != STORE_OK) {
+        fprintf(stderr, "writer %d: %s\n", w, err);
+        return 1;
+    }
+    close(race_gate[1]);
+    if (read(race_gate[0], &go, 1) != 0) /* EOF: every writer is ready */
+        return 1;
+    while (k < total) {
+        size_t n = 0;
+        while (n < RACE_BATCH && k < total)
+            rows[n++] = race_pick(w, k++);
+        if (store_put_batch(s, gw, rows, n, wall_ms(), o, err, sizeof err) != STORE_OK ||
+            store_commit(s, err, sizeof err) != STORE_OK) {
+            fprintf(stderr, "writer %d: %s\n", w, err);
+            store_close(s);
+            return 1;
+        }
+    }
+    store_close(s);
+    return 0;
+}
+
+Test(store, counts_every_record_once_when_collectors_race_on_the_same_day)
+{
+    pid_t pids[RACE_WRITERS];
+    long long quantity = 0;
+    int w, status;
+    uint32_t c;
+    cr_assert_eq(pipe(race_gate), 0);
+    for (w = 0; w < RACE_WRITERS; w++) {
+        pids[w] = fork();
+        cr_assert_geq(pids[w], 0);
+        if (pids[w] == 0)
+            _exit(race_writer(w)); /* _exit: the parent's connection stays the parent's */
+    }
+    close(race_gate[0]);
+    usleep(300 * 1000); /* let them all connect; a slow one only narrows the race */
+    close(race_gate[1]);
+    for (w = 0; w < RACE_WRITERS; w++) {
+        cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", w);
+    }
+    for (c = RACE_VOIDS + 1; c <= RACE_RECORDS; c++)
+        quantity += 2 * (c % 50);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 2 * (RACE_RECORDS + RACE_VOIDS));
+    cr_assert_eq(q("SELECT count(*) FROM receptions"),
+                 RACE_WRITERS * 2 * (RACE_RECORDS + RACE_VOIDS), "one per writer and record");
+    cr_assert_eq(q("SELECT count(*) FROM records WHERE voided_by IS NOT NULL"), 2 * RACE_VOIDS,
+                 "a void lost to a race");
+    cr_assert_eq(q("SELECT count(*) FROM daily"), 1, "one day, one key");
+    cr_assert_eq(q("SELECT records FROM daily"), 2 * (RACE_RECORDS - RACE_VOIDS),
+                 "double count or lost update");
+    cr_assert_eq(q("SELECT quantity FROM daily"), quantity);
+    cr_assert_eq(q("SELECT count(*) FROM activity_records"), 2 * (RACE_RECORDS - RACE_VOIDS));
+}
