@@ -398,9 +398,14 @@ static int sqlite_store_open(struct store **out, const char *path, const struct 
         }
     }
     /* the per-day aggregates reports read (rollup.h): kept in step with
-     * every insert and void, in the same transaction */
-    if (rollup_init(st->db, err, errlen) != ROLLUP_OK ||
-        (rc = store_exec(st, store_views, err, errlen)) != STORE_OK) {
+     * every insert and void, in the same transaction. IMMEDIATE: two
+     * processes opening the file at once (two collectors, a collector and
+     * lofte-report) would otherwise both drop and create the views, and
+     * the second CREATE fail ("view already exists"). */
+    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err, errlen)) != STORE_OK ||
+        rollup_init(st->db, err, errlen) != ROLLUP_OK ||
+        (rc = store_exec(st, store_views, err, errlen)) != STORE_OK ||
+        (rc = store_exec(st, "COMMIT", err, errlen)) != STORE_OK) {
         sqlite_store_close(st);
         return STORE_ERR_OPEN;
     }
