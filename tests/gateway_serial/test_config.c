@@ -480,3 +480,24 @@ Test(config, a_full_error_buffer_holds_whole_lines_and_says_more_were_left_out)
     }
     cr_assert_fail("no line says that problems were left out");
 }
+
+/* Failover (docs/postgresql.md): several collectors, comma-separated. */
+Test(config, takes_several_collector_endpoints_and_names_a_bad_one)
+{
+    const char *good[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710, tcp://b:7710,ipc:///run/c",
+                          "--collector-public-key", PUBKEY,
+                          NULL};
+    const char *bad[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710, tcp://b:0", "--collector-public-key",
+                         PUBKEY, NULL};
+    const char *empty[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710,,tcp://b:7710", "--collector-public-key",
+                           PUBKEY, NULL};
+    cr_assert_eq(parse(good), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_str_eq(c.collector, "tcp://a:7710, tcp://b:7710,ipc:///run/c");
+    cr_assert_eq(parse(bad), CONFIG_OK, "%s", err);
+    cr_assert_neq(config_check(&c, err, sizeof err), CONFIG_OK);
+    assert_err_has("'tcp://b:0' is not an endpoint");
+    cr_assert_eq(parse(empty), CONFIG_OK, "%s", err);
+    cr_assert_neq(config_check(&c, err, sizeof err), CONFIG_OK);
+    assert_err_has("an empty endpoint in the list");
+}
