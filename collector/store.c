@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgread.h"
 #include "store.h"
 #include "store_backend.h"
 
@@ -38,7 +39,7 @@ const char *store_outcome_name(int outcome)
 
 int store_is_pg(const char *db)
 {
-    return strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0;
+    return pgread_is_uri(db);
 }
 
 int store_open(struct store **out, const char *db, const struct store_options *opt, char *err,
