@@ -1,6 +1,6 @@
 /* test_migrate.c -- lofte-migrate: an SQLite collector database copied into
  * PostgreSQL, verified, and the PostgreSQL store carrying on from it.
- * Needs the PostgreSQL test server (link_migrate_pg, pg fixture). */
+ * Needs the PostgreSQL test server (the link_migrate entry, pg fixture). */
 #define _XOPEN_SOURCE 700
 #include "linkutil.h"
 #include "migrate.h"
@@ -13,7 +13,7 @@ static void setup(void)
 {
     tdir_make();
     if (!storedb_is_pg())
-        cr_skip_test("needs PostgreSQL: the link_migrate_pg entry runs it");
+        cr_skip_test("needs PostgreSQL: set LOFTE_TEST_STORE=pg (CTest does)");
 }
 
 static void teardown(void)

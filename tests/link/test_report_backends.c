@@ -2,7 +2,7 @@
  * on SQLite: the same records stored through both backends, then every
  * report format and --sql compared byte for byte; and --sql on PostgreSQL
  * runs as the read-only analyst role, under a timeout, one statement.
- * Needs the PostgreSQL test server (link_report_backends_pg, pg fixture). */
+ * Needs the PostgreSQL test server (the link_report_backends entry, pg fixture). */
 #define _XOPEN_SOURCE 700
 #include "linkutil.h"
 #include "report.h"
@@ -120,7 +120,7 @@ static void both(void)
 {
     const char *au = getenv("LOFTE_TEST_PG_ANALYST_URI");
     if (!storedb_is_pg())
-        cr_skip_test("compares with PostgreSQL: the link_report_backends_pg entry runs it");
+        cr_skip_test("compares with PostgreSQL: set LOFTE_TEST_STORE=pg (CTest does)");
     fill(tpath("collector.db"));
     fill(storedb_target());
     cr_assert(au && *au);
