@@ -61,6 +61,7 @@ static const char *upstream_event_text(int event)
     case UPSTREAM_EV_ACK_TIMEOUT: return "no acknowledgement in time; resending";
     case UPSTREAM_EV_BAD_REPLY: return "a reply that does not decode";
     case UPSTREAM_EV_SPOOL_ERROR: return "spool error";
+    case UPSTREAM_EV_FAILOVER: return "moved to the next collector";
     default: return "unknown event";
     }
 }
