@@ -32,7 +32,9 @@ static const struct {
     const char *help;
     int optional;           /* an option that may be left out although it has no default */
 } options[OPT_COUNT] = {
-    [OPT_DB] = {"db", "PATH", "lofte-collector.db", "the collector database (SQLite, created if missing)", 0},
+    [OPT_DB] = {"db", "PATH|URI", "lofte-collector.db",
+                "the collector database: an SQLite file (created if missing), or PostgreSQL as "
+                "postgresql://owner@host/lofte (docs/postgresql.md)", 0},
     [OPT_BIND] = {"bind", "ENDPOINT", INTAKE_DEFAULT_BIND, "where gateways connect (ZeroMQ endpoint)", 0},
     [OPT_SECRET_KEY_FILE] = {"secret-key-file", "PATH", NULL,
                              "the collector's CURVE key pair, mode 0600 (lofte-curve-keygen)", 0},
