@@ -6,6 +6,12 @@
 #include "migrate.h"
 #include "version.h"
 
+static const char usage[] =
+    "usage: lofte-migrate --from COLLECTOR.db --to postgresql://owner@host/lofte\n"
+    "  copies every record, reception, gateway and rollup into an empty\n"
+    "  PostgreSQL collector database and verifies the counts (one\n"
+    "  transaction: all or nothing). Stop the collector first.\n";
+
 int main(int argc, char **argv)
 {
     const char *from = NULL, *to = NULL;
@@ -14,6 +20,10 @@ int main(int argc, char **argv)
     if (version_requested(argc, argv, "lofte-migrate"))
         return 0;
     for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("%s", usage);
+            return 0;
+        }
         if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
             from = argv[++i];
         else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
@@ -24,10 +34,7 @@ int main(int argc, char **argv)
         }
     }
     if (!from || !to) {
-        fprintf(stderr, "usage: lofte-migrate --from COLLECTOR.db --to postgresql://owner@host/lofte\n"
-                        "  copies every record, reception, gateway and rollup into an empty\n"
-                        "  PostgreSQL collector database and verifies the counts (one\n"
-                        "  transaction: all or nothing). Stop the collector first.\n");
+        fprintf(stderr, "lofte-migrate: --from FILE and --to URI, nothing else\n%s", usage);
         return 2;
     }
     rc = migrate_run(from, to, stdout, err, sizeof err);
