@@ -174,6 +174,7 @@ enum {
     Q_PRUNED,
     Q_PRUNED_DAY,
     Q_DEVICE_LOCK,
+    Q_ANY_PRUNED,
     Q_DAILY_ADD,
     Q_DAILY_SUB,
     Q_DAILY_DROP,
@@ -253,6 +254,7 @@ static const char *const pg_sql[Q_COUNT] = {
         " received_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
     [Q_PRUNED] = "SELECT counter_max >= $2 FROM retention WHERE device = $1",
     [Q_PRUNED_DAY] = "SELECT value FROM rollup_state WHERE key = 'pruned_before_day'",
+    [Q_ANY_PRUNED] = "SELECT EXISTS (SELECT 1 FROM retention)",
     [Q_DEVICE_LOCK] = "SELECT pg_advisory_xact_lock(" "1280262995" ", $1::integer)",
     [Q_DAILY_ADD] = "INSERT INTO daily(" KEY_DAILY ", " SUMS_COLS ")"
                     " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
@@ -284,6 +286,7 @@ struct pg_store {
     char *where; /* for messages: the URI without a password */
     int in_txn;
     int prepared;
+    int any_pruned; /* this batch: has retention ever pruned (else no watermark to read) */
     struct pg_delta *deltas;
     size_t ndeltas, cap;
 };
@@ -931,7 +934,7 @@ static int pg_pruned(struct pg_store *st, const struct spool_row *row, const str
     PGresult *res = NULL;
     int rc, under;
     *pruned = 0;
-    if (r->clock_unset)
+    if (r->clock_unset || !st->any_pruned)
         return STORE_OK;
     pp_int(&p, row->device);
     pp_int(&p, row->counter);
@@ -1065,6 +1068,16 @@ static int pg_batch(struct pg_store *st, int64_t gateway_id, const struct spool_
         return rc;
     st->in_txn = 1;
     rc = pg_lock_devices(st, rows, n, err, errlen);
+    if (rc == STORE_OK) {
+        /* one look per batch instead of one per row: until retention has
+         * run, there is no watermark to compare with */
+        PGresult *r = NULL;
+        rc = pg_run(st, Q_ANY_PRUNED, NULL, &r, err, errlen, "cannot read the retention table");
+        if (rc == STORE_OK) {
+            st->any_pruned = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+            PQclear(r);
+        }
+    }
     for (i = 0; i < n && rc == STORE_OK; i++) {
         const struct spool_row *row = &rows[i];
         struct record r;

@@ -592,3 +592,29 @@ Test(store, counts_every_record_once_when_collectors_race_on_the_same_day)
     cr_assert_eq(q("SELECT quantity FROM daily"), quantity);
     cr_assert_eq(q("SELECT count(*) FROM activity_records"), 2 * (RACE_RECORDS - RACE_VOIDS));
 }
+
+/* Retention (rollup.h) pruned a record whose count stays in `daily`: a
+ * late copy of it is a duplicate, not counted again; above the watermark
+ * a record is new. Both backends honour the watermark at intake. */
+Test(store, takes_a_late_copy_of_a_pruned_record_for_a_duplicate)
+{
+    struct spool_row a = guard_row(5, 1), b = guard_row(11, 1);
+    enum store_outcome o[1];
+    char sql[160];
+    put(gw_a, &a, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED);
+    /* what lofte-retention leaves behind: no record row, the count kept */
+    snprintf(sql, sizeof sql, "DELETE FROM receptions; DELETE FROM records");
+    storedb_exec(sql);
+    snprintf(sql, sizeof sql, "INSERT INTO retention(device, counter_max) VALUES(%u, 10)",
+             (unsigned)DEV);
+    storedb_exec(sql);
+    storedb_exec("INSERT INTO rollup_state(key, value) VALUES('pruned_before_day', 99999)");
+    put(gw_b, &a, 1, o);
+    cr_assert_eq(o[0], STORE_DUPLICATE, "a pruned record came back as %s",
+                 store_outcome_name(o[0]));
+    cr_assert_eq(q("SELECT count(*) FROM records"), 0);
+    cr_assert_eq(q("SELECT sum(records) FROM daily"), 1, "counted once, before the pruning");
+    put(gw_a, &b, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED, "above the watermark: new");
+}
