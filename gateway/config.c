@@ -449,7 +449,16 @@ int config_parse_args(struct config *c, int argc, char **argv, char *err, size_t
             break;
         default:
             snprintf(where, sizeof where, "option --%s", names[idx]);
-            if (strlen(optarg) >= sizeof c->values[idx].raw)
+            if (strcmp(o->name, "collector") == 0 && c->values[idx].from == CONFIG_FROM_CLI) {
+                /* --collector again: one more endpoint to fail over to */
+                char joined[CONFIG_VALUE_MAX];
+                if ((size_t)snprintf(joined, sizeof joined, "%s, %s", c->values[idx].raw,
+                                     optarg) >= sizeof joined)
+                    errs_add(&e, CONFIG_ERR_VALUE, "%s: values longer than %zu bytes together",
+                             where, sizeof joined - 1);
+                else
+                    set_value(&c->values[idx], CONFIG_FROM_CLI, where, joined);
+            } else if (strlen(optarg) >= sizeof c->values[idx].raw)
                 errs_add(&e, CONFIG_ERR_VALUE, "%s: value longer than %zu bytes", where,
                          sizeof c->values[idx].raw - 1);
             else
