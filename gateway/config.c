@@ -227,6 +227,8 @@ static const struct option_def config_options[] = {
      "to fail over"},
     {"collector_public_key", 0, "collector", OPT_STRING, FIELD(collector_public_key), NULL,
      OPT_REQUIRED, 0, 0, NULL, check_z85_key, "Z85", "the collector's CURVE public key"},
+    {"failover_ms", 0, "collector", OPT_UINT, FIELD(failover_ms), "10000", 0, 500, 600000, NULL,
+     NULL, "MS", "with several collectors: move to the next after this long without an answer"},
     {"secret_key_file", 0, "collector", OPT_STRING, FIELD(secret_key_file),
      "/etc/lofte/gateway.key", 0, 0, 0, NULL, NULL, "PATH",
      "this gateway's CURVE key pair (mode 0600)"},

@@ -207,6 +207,7 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
 
     memset(&uc, 0, sizeof uc);
     uc.endpoint = cfg->collector;
+    uc.failover_ms = (int)cfg->failover_ms;
     uc.key_file = cfg->secret_key_file;
     uc.collector_key = cfg->collector_public_key;
     uc.on_event = on_upstream_event;
