@@ -5,6 +5,9 @@
 
 find_library(LOFTE_SQLITE3_LIB sqlite3 REQUIRED)
 find_path(LOFTE_SQLITE3_INCLUDE sqlite3.h REQUIRED)
+# libpq: reports and --sql on a PostgreSQL store (pgread.c)
+find_library(LOFTE_PQ_LIB pq REQUIRED)
+find_path(LOFTE_PQ_INCLUDE libpq-fe.h PATH_SUFFIXES postgresql REQUIRED)
 
 set(LOFTE_ANALYSIS_DIR ${CMAKE_CURRENT_LIST_DIR})
 
@@ -14,10 +17,12 @@ add_library(lofte_analysis STATIC
   ${LOFTE_ANALYSIS_DIR}/rollup.c
   ${LOFTE_ANALYSIS_DIR}/evaluate.c
   ${LOFTE_ANALYSIS_DIR}/report.c
+  ${LOFTE_ANALYSIS_DIR}/pgread.c
   ${LOFTE_ANALYSIS_DIR}/names.c)
-target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_SQLITE3_INCLUDE})
+target_include_directories(lofte_analysis PUBLIC ${LOFTE_ANALYSIS_DIR} ${LOFTE_SQLITE3_INCLUDE}
+                           PRIVATE ${LOFTE_PQ_INCLUDE})
 # lofte_proto gives the name tables of record.h (activities, zones, actors).
-target_link_libraries(lofte_analysis PUBLIC lofte_proto lofte_errbuf ${LOFTE_SQLITE3_LIB} m)
+target_link_libraries(lofte_analysis PUBLIC lofte_proto lofte_errbuf ${LOFTE_SQLITE3_LIB} ${LOFTE_PQ_LIB} m)
 target_compile_options(lofte_analysis PRIVATE -Wall -Wextra -Werror -pedantic)
 # Without --targets, lofte-report reads the shipped illustrative file where
 # `cmake --install` puts it (share/lofte/targets/). Tests name their

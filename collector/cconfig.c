@@ -28,7 +28,9 @@ static const struct optable_def cconfig_options[] = {
 
     /* [collector]: the store and the daemon */
     {"db", 0, "collector", OPTABLE_STRING, FIELD(db), "/var/lib/lofte/collector.db", 0, 0, 0,
-     NULL, NULL, "PATH", "the collector database (SQLite, created if missing)"},
+     NULL, NULL, "PATH|URI",
+     "the collector database: an SQLite file (created if missing), or PostgreSQL as "
+     "postgresql://owner@host/lofte (docs/postgresql.md)"},
     {"state_dir", 0, "collector", OPTABLE_STRING, FIELD(state_dir), "/var/lib/lofte/collector",
      0, 0, 0, NULL, NULL, "DIR", "where status.json and status.txt are written every 2 s"},
     {"metrics", 0, "collector", OPTABLE_STRING, FIELD(metrics), "", OPTABLE_EMPTY_OK, 0, 0,

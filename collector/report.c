@@ -31,6 +31,7 @@
 #include "evaluate.h"
 #include "record.h"
 #include "names.h"
+#include "pgread.h"
 #include "report.h"
 #include "rollup.h"
 #include "targets.h"
@@ -1231,6 +1232,9 @@ int report_write(FILE *out, const struct eval_result *r, const struct target_set
 
 /* ---- --sql ----------------------------------------------------------------- */
 
+/* the SELECT that reads a PostgreSQL query's copied rows: ~40 bytes a column */
+#define REPORT_SQL_PG_SELECT_MAX 65536
+
 struct deadline {
     struct timespec at;
     int hit;
@@ -1426,13 +1430,39 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
     struct deadline dl;
     const char *tail = NULL;
     sqlite3_int64 heap_before;
+    char *pg_select = NULL;
     int rc = REPORT_OK;
 
     if (fmt == REPORT_HTML)
         return errbuf_fail(err, errlen, REPORT_ERR_USAGE, "--sql prints table, csv, csv-sv or json, not html");
     /* process-wide: restored before returning */
     heap_before = sqlite3_hard_heap_limit64(REPORT_SQL_HEAP_MAX);
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (pgread_is_uri(db_path)) {
+        /* PostgreSQL (pgread.h): the server runs the query read-only under
+         * statement_timeout, its rows land in memory (within the heap
+         * limit above), and the SQLite path below prints them */
+        int t;
+        if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+                SQLITE_OK ||
+            !(pg_select = malloc(REPORT_SQL_PG_SELECT_MAX))) {
+            rc = errbuf_fail(err, errlen, REPORT_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        t = pgread_query(db, db_path, sql, timeout_s, pg_select, REPORT_SQL_PG_SELECT_MAX, err,
+                         errlen);
+        if (t == 1) {
+            rc = errbuf_fail(err, errlen, REPORT_ERR_TIMEOUT,
+                             "the query was stopped after %g s (--sql-timeout); narrow it, e.g. "
+                             "query the daily table instead of records, or add a WHERE on day",
+                             timeout_s);
+            goto out;
+        }
+        if (t != 0) {
+            rc = REPORT_ERR_SQL;
+            goto out;
+        }
+        sql = pg_select;
+    } else if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
@@ -1492,6 +1522,7 @@ int report_sql(const char *db_path, const char *sql, enum report_format fmt, dou
 out:
     sqlite3_finalize(s);
     sqlite3_close(db);
+    free(pg_select);
     sqlite3_hard_heap_limit64(heap_before);
     if (rc == REPORT_OK && (fflush(out) != 0 || ferror(out)))
         rc = errbuf_fail(err, errlen, REPORT_ERR_IO, "cannot write the query's output: %s",
@@ -1512,7 +1543,8 @@ static const struct {
     const char *arg;   /* NULL: a flag */
     const char *help;
 } options[O_COUNT] = {
-    {"--db", "FILE", "the collector's SQLite database (opened read-only); required"},
+    {"--db", "FILE|URI", "the collector's SQLite database (opened read-only), or its "
+                         "PostgreSQL as postgresql://analyst@host/lofte; required"},
     {"--targets", "FILE", "targets file (docs/targets.md); default: the shipped Hammarö file"},
     {"--from", "YYYY-MM-DD", "first day of the range; default: the targets' first valid day"},
     {"--to", "YYYY-MM-DD", "as-of day, inclusive; default: today (Europe/Stockholm)"},
@@ -1690,7 +1722,17 @@ static int run_followup(const struct report_config *cfg, time_t now, FILE *out, 
                   "the range would end (%s) before it starts (%s); give --from/--to", b, a);
         goto out;
     }
-    if (sqlite3_open_v2(cfg->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    if (pgread_is_uri(cfg->db_path)) {
+        /* PostgreSQL: its rollups, copied into memory (pgread.h) */
+        if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+                SQLITE_OK ||
+            pgread_rollups(db, cfg->db_path, err, errlen) != 0) {
+            if (!db)
+                errbuf_say(err, errlen, "out of memory");
+            rc = REPORT_ERR_DB;
+            goto out;
+        }
+    } else if (sqlite3_open_v2(cfg->db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         rc = errbuf_fail(err, errlen, REPORT_ERR_DB, "cannot open %s read-only: %s", cfg->db_path,
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto out;

@@ -24,8 +24,10 @@
  * a few million nationally (DOMAIN.md §6); batches of up to 256 rows.
  * Rollups (rollup.h) are kept in step here, in the same transaction; targets,
  * views and reports are built on these tables (docs/reports.md). This API
- * stays about intake, so that another backend can stand behind it. Only
- * store.c includes sqlite3.h.
+ * stays about intake, so that another backend can stand behind it: two do,
+ * SQLite (store_sqlite.c, the default) and PostgreSQL (store_pg.c, several
+ * collectors sharing one database: docs/postgresql.md), chosen by
+ * store_open's db argument; store_backend.h is their contract.
  */
 #ifndef LOFTE_STORE_H
 #define LOFTE_STORE_H
@@ -61,8 +63,14 @@ struct store_options {
 
 struct store;
 
-int store_open(struct store **out, const char *path, const struct store_options *opt,
+/* db: an SQLite file path, or a libpq URI (postgresql://... or
+ * postgres://...) for the PostgreSQL store (docs/postgresql.md). */
+int store_open(struct store **out, const char *db, const struct store_options *opt,
                char *err, size_t errlen);
+/* 1 if db names a PostgreSQL database (a libpq URI), 0 for an SQLite path. */
+int store_is_pg(const char *db);
+/* "sqlite" or "postgresql" */
+const char *store_backend_name(const struct store *st);
 void store_close(struct store *st);
 
 /* The gateways row for this authenticated gateway (created on first sight,

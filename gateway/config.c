@@ -61,6 +61,41 @@ static int check_uplink_freq(const char *v, char *why, size_t whylen)
     return -1;
 }
 
+/* The collector: one endpoint, or several separated by commas (failover,
+ * docs/postgresql.md), e.g. "tcp://a:7710, tcp://b:7710". */
+static int check_endpoints(const char *v, char *why, size_t whylen)
+{
+    const char *p = v;
+    int n = 0;
+    while (*p) {
+        char one[CONFIG_ENDPOINT_MAX];
+        size_t len;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len == 0 || len >= sizeof one) {
+            snprintf(why, whylen, "'%s': an empty endpoint in the list", v);
+            return -1;
+        }
+        memcpy(one, p, len);
+        one[len] = 0;
+        if (optable_check_endpoint(one, why, whylen) != 0)
+            return -1;
+        if (++n > 8) {
+            snprintf(why, whylen, "'%s': at most 8 collector endpoints", v);
+            return -1;
+        }
+        p += strcspn(p, ",");
+        if (*p == ',')
+            p++;
+        else
+            break;
+    }
+    return 0;
+}
+
 /* A CURVE public key as zmq prints it: 40 characters of Z85. */
 static int check_z85_key(const char *v, char *why, size_t whylen)
 {
@@ -153,10 +188,15 @@ static const struct option_def config_options[] = {
      NULL, NULL, "MB", "stop taking records below this free space"},
 
     /* [collector]: the upstream link */
-    {"collector", 0, "collector", OPT_STRING, FIELD(collector), NULL, OPT_REQUIRED, 0, 0, NULL,
-     optable_check_endpoint, "ENDPOINT", "collector's zmq endpoint, e.g. tcp://collector:7710"},
+    {"collector", 0, "collector", OPT_STRING, FIELD(collector), NULL, OPT_REQUIRED | OPTABLE_LIST,
+     0, 0, NULL,
+     check_endpoints, "ENDPOINTS",
+     "collector's zmq endpoint, e.g. tcp://collector:7710; several, comma-separated, "
+     "to fail over (or --collector again)"},
     {"collector_public_key", 0, "collector", OPT_STRING, FIELD(collector_public_key), NULL,
      OPT_REQUIRED, 0, 0, NULL, check_z85_key, "Z85", "the collector's CURVE public key"},
+    {"failover_ms", 0, "collector", OPT_UINT, FIELD(failover_ms), "10000", 0, 500, 600000, NULL,
+     NULL, "MS", "with several collectors: move to the next after this long without an answer"},
     {"secret_key_file", 0, "collector", OPT_STRING, FIELD(secret_key_file),
      "/etc/lofte/gateway.key", 0, 0, 0, NULL, NULL, "PATH",
      "this gateway's CURVE key pair (mode 0600)"},

@@ -115,6 +115,7 @@ struct config {
     uint32_t disk_min_free_mb;              /* stop taking records below this */
     char collector[CONFIG_ENDPOINT_MAX];    /* zmq endpoint, tcp://host:port */
     char collector_public_key[CONFIG_Z85_KEY_LEN + 1];
+    uint32_t failover_ms;                   /* several collectors: move on after this silence */
     char secret_key_file[CONFIG_PATH_MAX];  /* the gateway's own CURVE key */
     char feed[CONFIG_ENDPOINT_MAX];         /* zmq PUB to bind; "" = no feed */
     char metrics[CONFIG_ENDPOINT_MAX];      /* Prometheus HTTP, tcp://addr:port; "" = none */

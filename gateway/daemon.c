@@ -61,6 +61,7 @@ static const char *upstream_event_text(int event)
     case UPSTREAM_EV_ACK_TIMEOUT: return "no acknowledgement in time; resending";
     case UPSTREAM_EV_BAD_REPLY: return "a reply that does not decode";
     case UPSTREAM_EV_SPOOL_ERROR: return "spool error";
+    case UPSTREAM_EV_FAILOVER: return "moved to the next collector";
     default: return "unknown event";
     }
 }
@@ -202,6 +203,7 @@ int daemon_open(struct daemon *d, const struct config *cfg, volatile sig_atomic_
 
     memset(&uc, 0, sizeof uc);
     uc.endpoint = cfg->collector;
+    uc.failover_ms = (int)cfg->failover_ms;
     uc.key_file = cfg->secret_key_file;
     uc.collector_key = cfg->collector_public_key;
     uc.on_event = on_upstream_event;

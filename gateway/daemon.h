@@ -66,7 +66,7 @@ struct metrics; /* metrics.h */
 #define DAEMON_GROUP_FAST 64
 /* A message that repeats (a failing link) is logged at most this often. */
 #define DAEMON_REPEAT_LOG_MS 60000
-#define DAEMON_UPSTREAM_EVENTS 9 /* UPSTREAM_EV_* are 1..8 */
+#define DAEMON_UPSTREAM_EVENTS 10 /* UPSTREAM_EV_* are 1..9 */
 /* Rejection reasons: proto_err codes by -code, then station's own. */
 #define DAEMON_REASONS (PROTO_ERR_COUNT + 4)
 

@@ -282,7 +282,15 @@ int optable_parse_args(const struct optable *t, void *base, struct optable_value
             break;
         default:
             snprintf(where, sizeof where, "option --%s", names[idx]);
-            if (strlen(optarg) >= sizeof values[idx].raw)
+            if ((o->flags & OPTABLE_LIST) && values[idx].from == OPTABLE_FROM_CLI) {
+                char joined[sizeof values[idx].raw];
+                if ((size_t)snprintf(joined, sizeof joined, "%s, %s", values[idx].raw, optarg) >=
+                    sizeof joined)
+                    errs_add(&e, OPTABLE_ERR_VALUE, "%s: values longer than %zu bytes together",
+                             where, sizeof joined - 1);
+                else
+                    set_value(&values[idx], OPTABLE_FROM_CLI, where, joined);
+            } else if (strlen(optarg) >= sizeof values[idx].raw)
                 errs_add(&e, OPTABLE_ERR_VALUE, "%s: value longer than %zu bytes", where,
                          sizeof values[idx].raw - 1);
             else

@@ -60,6 +60,8 @@ enum optable_type {
 
 #define OPTABLE_REQUIRED 1   /* no default: must be given */
 #define OPTABLE_EMPTY_OK 2   /* "" is a valid value (feature off) */
+#define OPTABLE_LIST 4       /* given again on the command line: appended, ", " between
+                                (a list the row's check reads, e.g. failover endpoints) */
 
 struct optable_choice {
     const char *name;

@@ -135,11 +135,12 @@ static void write_json(struct daemon *d, FILE *f, int64_t now)
     fprintf(f, "},\n");
     write_driver_json(d, f, now);
     fprintf(f,
-            "  \"collector\": {\"endpoint\": \"%s\", \"connected\": %s, \"rows_delivered\": %llu, "
-            "\"rows_resent\": %llu, \"auth_failures\": %llu},\n",
-            d->cfg.collector, us->connected ? "true" : "false",
+            "  \"collector\": {\"endpoint\": \"%s\", \"in_use\": \"%s\", \"connected\": %s, "
+            "\"rows_delivered\": %llu, \"rows_resent\": %llu, \"auth_failures\": %llu, "
+            "\"failovers\": %llu},\n",
+            d->cfg.collector, upstream_endpoint(d->up), us->connected ? "true" : "false",
             (unsigned long long)us->rows_delivered, (unsigned long long)us->rows_resent,
-            (unsigned long long)us->auth_failures);
+            (unsigned long long)us->auth_failures, (unsigned long long)us->failovers);
     fprintf(f,
             "  \"spool\": {\"depth\": %lld, \"oldest_age_ms\": %lld, \"intake_stopped\": %s, "
             "\"reason\": \"%s\"},\n",

@@ -327,6 +327,7 @@ const char *upstream_event_name(int ev)
     case UPSTREAM_EV_ACK_TIMEOUT: return "upstream_ack_timeout";
     case UPSTREAM_EV_BAD_REPLY: return "upstream_bad_reply";
     case UPSTREAM_EV_SPOOL_ERROR: return "upstream_spool_error";
+    case UPSTREAM_EV_FAILOVER: return "upstream_failover";
     default: return "upstream_unknown";
     }
 }
@@ -545,12 +546,16 @@ int upstream_key_generate(const char *base, char public_z85[UPSTREAM_Z85_LEN + 1
 #define UPSTREAM_MONITOR_ENDPOINT "inproc://lofte-upstream-monitor"
 /* Acknowledged ids gathered before one delete (four full ACKs). */
 #define UPSTREAM_DELIVER_MAX (4 * UPSTREAM_BATCH_MAX)
+#define UPSTREAM_ENDPOINTS_MAX 8
 
 struct upstream {
     void *ctx, *sock, *mon;
     struct spool *spool;
-    char *endpoint;
-    int ack_timeout_ms, batch_max, inflight_max;
+    const char *endpoint;       /* eps[cur]: the one connected to */
+    char *eps[UPSTREAM_ENDPOINTS_MAX];
+    size_t neps, cur;
+    int64_t good_ms;            /* last time the collector answered (or had nothing to) */
+    int ack_timeout_ms, batch_max, inflight_max, failover_ms;
     upstream_event_fn on_event;
     void *event_ctx;
     struct upstream_stats stats;
@@ -594,6 +599,33 @@ static int set_int(void *s, int opt, int v)
     return zmq_setsockopt(s, opt, &v, sizeof v);
 }
 
+/* "tcp://a:7710, tcp://b:7710" -> eps[] (spaces around commas allowed). */
+static int upstream_split_endpoints(struct upstream *u, const char *list, char *err,
+                                    size_t errlen)
+{
+    const char *p = list;
+    while (*p) {
+        size_t n;
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        n = strcspn(p, ", \t");
+        if (!n)
+            break;
+        if (u->neps == UPSTREAM_ENDPOINTS_MAX) {
+            errbuf_say(err, errlen, "upstream: more than %d collector endpoints",
+                       UPSTREAM_ENDPOINTS_MAX);
+            return -1;
+        }
+        if (!(u->eps[u->neps] = strndup(p, n))) {
+            errbuf_say(err, errlen, "upstream: out of memory");
+            return -1;
+        }
+        u->neps++;
+        p += n;
+    }
+    return u->neps ? 0 : -1;
+}
+
 int upstream_open(struct upstream **out, const struct upstream_config *cfg, struct spool *spool,
                   char *err, size_t errlen)
 {
@@ -617,16 +649,24 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
             UPSTREAM_BATCH_MAX);
         return UPSTREAM_ERR_CONFIG;
     }
+    if (cfg->failover_ms < 0) {
+        errbuf_say(err, errlen, "upstream: failover_ms must be positive");
+        return UPSTREAM_ERR_CONFIG;
+    }
     rc = upstream_key_load(cfg->key_file, pub, sec, err, errlen);
     if (rc)
         return rc;
     u = calloc(1, sizeof *u);
-    if (!u || !(u->endpoint = strdup(cfg->endpoint))) {
-        free(u);
+    if (!u || upstream_split_endpoints(u, cfg->endpoint, err, errlen) != 0) {
+        if (u && !u->neps)
+            errbuf_say(err, errlen, "upstream: no collector endpoint in '%s'", cfg->endpoint);
+        upstream_close(u);
         upstream_wipe(sec, sizeof sec);
-        errbuf_say(err, errlen, "upstream: out of memory");
         return UPSTREAM_ERR_CONFIG;
     }
+    u->endpoint = u->eps[0];
+    u->failover_ms = cfg->failover_ms ? cfg->failover_ms : 10000;
+    u->good_ms = mono_ms();
     u->spool = spool;
     u->ack_timeout_ms = cfg->ack_timeout_ms ? cfg->ack_timeout_ms : 3000;
     u->batch_max = cfg->batch_max ? cfg->batch_max : 64;
@@ -668,9 +708,9 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
     }
     if (!rc) rc = set_int(u->mon, ZMQ_LINGER, 0);
     if (!rc) rc = zmq_connect(u->mon, UPSTREAM_MONITOR_ENDPOINT);
-    if (!rc) rc = zmq_connect(u->sock, cfg->endpoint);
+    if (!rc) rc = zmq_connect(u->sock, u->endpoint);
     if (rc) {
-        errbuf_say(err, errlen, "upstream: cannot set up the link to %s: %s", cfg->endpoint,
+        errbuf_say(err, errlen, "upstream: cannot set up the link to %s: %s", u->endpoint,
             zmq_strerror(zmq_errno()));
         upstream_close(u);
         return UPSTREAM_ERR_ZMQ;
@@ -681,6 +721,7 @@ int upstream_open(struct upstream **out, const struct upstream_config *cfg, stru
 
 void upstream_close(struct upstream *u)
 {
+    size_t i;
     if (!u)
         return;
     if (u->sock)
@@ -691,13 +732,61 @@ void upstream_close(struct upstream *u)
         zmq_close(u->sock);
     if (u->ctx)
         zmq_ctx_term(u->ctx);
-    free(u->endpoint);
+    for (i = 0; i < u->neps; i++)
+        free(u->eps[i]);
     free(u);
 }
 
 const struct upstream_stats *upstream_stats(const struct upstream *u)
 {
     return &u->stats;
+}
+
+const char *upstream_endpoint(const struct upstream *u)
+{
+    return u->endpoint;
+}
+
+/* Failover (several endpoints). The collector "answers" while the link is
+ * connected and either has nothing in flight or receives ACKs; a REFUSED
+ * is no answer (that collector cannot store: another one may). After
+ * failover_ms without an answer, disconnect, connect to the next endpoint,
+ * and make everything unacknowledged due again: the collectors share one
+ * idempotent store, so what the old one did commit is a duplicate there. */
+static void upstream_failover(struct upstream *u)
+{
+    int64_t now = mono_ms();
+    const char *old = u->endpoint;
+    size_t next;
+    if (u->neps < 2)
+        return;
+    if (u->stats.connected && u->inflight == 0) {
+        u->good_ms = now;
+        return;
+    }
+    if (now - u->good_ms < u->failover_ms)
+        return;
+    next = (u->cur + 1) % u->neps;
+    zmq_disconnect(u->sock, old);
+    if (zmq_connect(u->sock, u->eps[next]) != 0) {
+        upstream_emit(u, UPSTREAM_EV_FAILOVER, "cannot connect to %s: %s; trying %s again",
+                      u->eps[next], zmq_strerror(zmq_errno()), old);
+        zmq_connect(u->sock, old);
+        u->good_ms = now;
+        return;
+    }
+    u->cur = next;
+    u->endpoint = u->eps[next];
+    u->stats.endpoint_index = (unsigned)next;
+    u->stats.failovers++;
+    u->stats.connected = 0;
+    spool_forget_sent(u->spool);
+    u->inflight = 0;
+    u->dirty = 1;
+    u->good_ms = now;
+    upstream_emit(u, UPSTREAM_EV_FAILOVER,
+                  "the collector at %s did not answer for %d ms; moving to %s, resending "
+                  "what it did not acknowledge", old, u->failover_ms, u->endpoint);
 }
 
 /* Drain the socket monitor: connection state and handshake failures. */
@@ -723,13 +812,26 @@ static void upstream_monitor(struct upstream *u)
         }
         zmq_getsockopt(u->mon, ZMQ_RCVMORE, &more, &ms);
         zmq_msg_close(&m);
-        while (more) {
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, u->mon, 0) < 0)
-                more = 0;
-            else
-                zmq_getsockopt(u->mon, ZMQ_RCVMORE, &more, &ms);
-            zmq_msg_close(&m);
+        {
+            char where[256] = "";
+            size_t i;
+            while (more) {
+                zmq_msg_init(&m);
+                if (zmq_msg_recv(&m, u->mon, 0) < 0) {
+                    more = 0;
+                } else {
+                    if (!where[0] && zmq_msg_size(&m) < sizeof where) {
+                        memcpy(where, zmq_msg_data(&m), zmq_msg_size(&m));
+                        where[zmq_msg_size(&m)] = 0;
+                    }
+                    zmq_getsockopt(u->mon, ZMQ_RCVMORE, &more, &ms);
+                }
+                zmq_msg_close(&m);
+            }
+            /* a late event of the endpoint the link failed over from */
+            for (i = 0; i < u->neps; i++)
+                if (i != u->cur && strcmp(where, u->eps[i]) == 0)
+                    ev = 0;
         }
         switch (ev) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
@@ -740,6 +842,7 @@ static void upstream_monitor(struct upstream *u)
             u->dirty = 1;
             u->stats.connected = 1;
             u->stats.connects++;
+            u->good_ms = mono_ms();
             upstream_emit(u, UPSTREAM_EV_CONNECTED, "connected to the collector at %s",
                           u->endpoint);
             break;
@@ -812,6 +915,7 @@ static void upstream_handle_reply(struct upstream *u, const uint8_t *p, size_t n
         upstream_flush_delivered(u);
     memcpy(u->delivered + u->ndelivered, r->ids, r->count * sizeof r->ids[0]);
     u->ndelivered += r->count;
+    u->good_ms = mono_ms(); /* an answer: no failover (upstream_failover) */
 }
 
 static void upstream_drain_replies(struct upstream *u)
@@ -915,11 +1019,15 @@ int upstream_service(struct upstream *u, const int *fds, int *ready, size_t nfds
     /* Replies and monitor events are read when the poll below reports
      * them (zmq_poll looks at what is queued before it waits), not on every
      * call: each empty receive costs libzmq a poll and a getpid. */
+    upstream_failover(u);
     if ((rc = upstream_send_due(u, err, errlen)) != UPSTREAM_OK)
         return rc;
     /* With rows in flight, wake in time to resend them. */
     if (u->inflight && (timeout_ms < 0 || timeout_ms > u->ack_timeout_ms / 4 + 1))
         timeout_ms = u->ack_timeout_ms / 4 + 1;
+    /* and, with somewhere to fail over to, in time to do so */
+    if (u->neps > 1 && (timeout_ms < 0 || timeout_ms > u->failover_ms / 4 + 1))
+        timeout_ms = u->failover_ms / 4 + 1;
     memset(items, 0, sizeof items);
     items[0].socket = u->sock;
     items[0].events = ZMQ_POLLIN;

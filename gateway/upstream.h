@@ -14,7 +14,9 @@
  *      deletes them from the spool when the collector acknowledges them.
  *
  * Delivery is at least once: a batch is resent after a reconnect, a
- * restart, or when no ACK came within ack_timeout_ms. The collector is
+ * restart, a failover to another collector (several endpoints: the link
+ * moves on when one stops answering), or when no ACK came within
+ * ack_timeout_ms. The collector is
  * idempotent on (device, counter) and acks only what it has committed, so
  * "at least once" here is "exactly once" in its database.
  *
@@ -148,7 +150,8 @@ enum upstream_event {
     UPSTREAM_EV_REFUSED,           /* the collector could not store a batch (detail: why) */
     UPSTREAM_EV_ACK_TIMEOUT,       /* no ACK in time: the rows are due again */
     UPSTREAM_EV_BAD_REPLY,         /* a reply that does not decode (counted, dropped) */
-    UPSTREAM_EV_SPOOL_ERROR        /* the spool failed (detail: the sentence) */
+    UPSTREAM_EV_SPOOL_ERROR,       /* the spool failed (detail: the sentence) */
+    UPSTREAM_EV_FAILOVER           /* moved to the next collector endpoint (detail: why) */
 };
 
 const char *upstream_event_name(int ev);
@@ -156,12 +159,18 @@ const char *upstream_event_name(int ev);
 typedef void (*upstream_event_fn)(void *ctx, int event, const char *detail);
 
 struct upstream_config {
-    const char *endpoint;            /* the collector, e.g. "tcp://collector:7710" */
+    /* the collector, e.g. "tcp://collector:7710"; or several, separated by
+     * commas ("tcp://a:7710, tcp://b:7710"): the link uses one at a time
+     * and moves to the next when it stops answering (failover_ms) */
+    const char *endpoint;
     const char *key_file;            /* this gateway's .key file (mode 0600) */
     const char *collector_key;       /* the collector's public key, Z85 (40 chars) */
     int ack_timeout_ms;              /* resend after this long without an ACK; 0: 3000 */
     int batch_max;                   /* rows per batch, 1..UPSTREAM_BATCH_MAX; 0: 64 */
     int inflight_max;                /* unacknowledged rows on the wire; 0: 1024 */
+    int failover_ms;                 /* with several endpoints: move on after this long
+                                      * unconnected, or with rows in flight and no ACK;
+                                      * 0: 10000 */
     upstream_event_fn on_event;      /* may be NULL */
     void *event_ctx;
 };
@@ -177,7 +186,10 @@ struct upstream_stats {
     uint64_t auth_failures;
     uint64_t connects;
     int connected;                   /* 1 while a handshake-complete connection exists */
+    uint64_t failovers;              /* moves to the next endpoint */
+    unsigned endpoint_index;         /* which endpoint (0-based) is in use */
 };
+
 
 struct upstream;
 
@@ -198,5 +210,7 @@ int upstream_service(struct upstream *u, const int *fds, int *ready, size_t nfds
                      char *err, size_t errlen);
 
 const struct upstream_stats *upstream_stats(const struct upstream *u);
+/* The endpoint the link uses now (one of cfg->endpoint's list). */
+const char *upstream_endpoint(const struct upstream *u);
 
 #endif

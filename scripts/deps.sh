@@ -4,6 +4,7 @@
 set -eu
 PACKAGES="cmake ninja-build clang libclang-rt-14-dev pkg-config \
   libmbedtls-dev libcriterion-dev libserialport-dev libzmq3-dev libsqlite3-dev \
+  postgresql libpq-dev \
   gcc sqlite3 python3 python3-cryptography chromium fonts-dejavu-core \
   console-setup-linux zlib1g-dev \
   libsystemd-dev libmicrohttpd-dev debhelper dpkg-dev lintian man-db"

@@ -542,3 +542,36 @@ Test(config, the_uplink_channel_and_sf_default_to_the_handhelds_and_take_only_se
         free(text);
     }
 }
+
+/* Failover (docs/postgresql.md): several collectors, comma-separated. */
+Test(config, takes_several_collector_endpoints_and_names_a_bad_one)
+{
+    const char *good[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710, tcp://b:7710,ipc:///run/c",
+                          "--collector-public-key", PUBKEY,
+                          NULL};
+    const char *bad[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710, tcp://b:0", "--collector-public-key",
+                         PUBKEY, NULL};
+    const char *empty[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector", "tcp://a:7710,,tcp://b:7710", "--collector-public-key",
+                           PUBKEY, NULL};
+    cr_assert_eq(parse(good), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_str_eq(c.collector, "tcp://a:7710, tcp://b:7710,ipc:///run/c");
+    config_init(&c); /* --collector given again would add to the list */
+    cr_assert_eq(parse(bad), CONFIG_OK, "%s", err);
+    cr_assert_neq(config_check(&c, err, sizeof err), CONFIG_OK);
+    assert_err_has("'tcp://b:0' is not an endpoint");
+    config_init(&c);
+    cr_assert_eq(parse(empty), CONFIG_OK, "%s", err);
+    cr_assert_neq(config_check(&c, err, sizeof err), CONFIG_OK);
+    assert_err_has("an empty endpoint in the list");
+}
+
+Test(config, joins_repeated_collector_options_into_one_failover_list)
+{
+    const char *args[] = {"--port", "/dev/ttyUSB0", "--station-id", "7", "--collector",
+                          "tcp://a:7710", "--collector", "tcp://b:7710", "--collector-public-key",
+                          PUBKEY, NULL};
+    cr_assert_eq(parse(args), CONFIG_OK, "%s", err);
+    cr_assert_eq(config_check(&c, err, sizeof err), CONFIG_OK, "%s", err);
+    cr_assert_str_eq(c.collector, "tcp://a:7710, tcp://b:7710");
+}

@@ -21,6 +21,7 @@ The channel's condition is a parameter, so CI runs more than one
 (tests/integration/CMakeLists.txt); the defaults are the original run.
 """
 import argparse
+import re
 import csv
 import datetime
 import fnmatch
@@ -50,6 +51,10 @@ _ap.add_argument("--loss", type=probability, default=0.2, help="uplink loss per 
 _ap.add_argument("--duplicates", type=probability, default=0.05,
                  help="probability a reception is delivered twice")
 _ap.add_argument("--keep", action="store_true", help="keep the logs and databases")
+_ap.add_argument("--pg", metavar="URI",
+                 help="PostgreSQL mode (docs/postgresql.md): two collectors share the database "
+                      "at URI (a schema of the test's own), both gateways know both, and one "
+                      "collector is killed with SIGKILL for good")
 ARGS = _ap.parse_args()
 BUILD = os.path.abspath(ARGS.build_dir)
 DAYS = ARGS.days
@@ -110,9 +115,13 @@ class Chain:
         p.wait()
         log("%s killed with SIGKILL" % name)
 
-    def collector(self):
-        self.start("collector", [COLLECTOR, "--db", self.path("collector.db"),
-                                 "--bind", "tcp://127.0.0.1:%d" % self.port,
+    def db(self):
+        return PG_DB if PG_DB else self.path("collector.db")
+
+    def collector(self, n=0):
+        self.start("collector" + ("%d" % n if n else ""),
+                                [COLLECTOR, "--db", self.db(),
+                                 "--bind", "tcp://127.0.0.1:%d" % (self.port + n),
                                  "--secret-key-file", self.path("collector.key"),
                                  "--allowed-gateways", self.path("allowed"),
                                  # the collector checks every device tag itself
@@ -125,7 +134,8 @@ class Chain:
         self.start("gateway%d" % i, [
             GATEWAY, "--port", self.path("modem%d" % i), "--keys", self.path("keys"),
             "--station-id", str(i + 1), "--spool", os.path.join(state, "spool.db"),
-            "--collector", "tcp://127.0.0.1:%d" % self.port,
+            "--collector", ", ".join("tcp://127.0.0.1:%d" % (self.port + n)
+                                     for n in range(2 if PG_DB else 1)),
             "--collector-public-key", public_key(self.path("collector.pub")),
             "--secret-key-file", self.path("gw%d.key" % i), "--state-dir", state,
             "--disk-min-free-mb", "1",
@@ -156,14 +166,49 @@ SIDES = [("guardian_contacted", 1), ("concern_report", 2), ("vehicle_measure", 4
          ("licence_seized", 8), ("seizure", 16)]
 
 
+class PgRows:
+    """The few queries compare() makes, answered by PostgreSQL through
+    lofte-report --sql (CSV; integers back to int, empty back to NULL)."""
+
+    def __init__(self, uri):
+        self.uri = uri
+
+    def execute(self, sql):
+        rows = []
+        for r in report_sql(self.uri, sql):
+            rows.append({k: (None if v == "" else int(v) if re.fullmatch(r"-?[0-9]+", v) else v)
+                         for k, v in r.items()})
+        return PgResult(rows)
+
+    def close(self):
+        pass
+
+
+class PgResult:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchall(self):
+        return self.rows
+
+    def fetchone(self):
+        return list(self.rows[0].values())
+
+    def __iter__(self):
+        return iter([tuple(r.values()) for r in self.rows])
+
+
 def compare(truth_path, db_path):
     truth = {}
     with open(truth_path) as f:
         for line in f:
             r = json.loads(line)
             truth[(int(r["device"], 16), r["counter"])] = r
-    db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
-    db.row_factory = sqlite3.Row
+    if PG_DB:
+        db = PgRows(db_path)
+    else:
+        db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+        db.row_factory = sqlite3.Row
     rows = db.execute("SELECT * FROM records WHERE activity != 'admin.heartbeat'").fetchall()
     seen = {}
     problems = []
@@ -263,9 +308,15 @@ def compare_periods(truth_path, db):
             n, q, d = want.get(key, (0, 0, 0))
             want[key] = (n + 1, q + r["quantity"], d + r["duration_min"])
         got = {}
-        for row in report_sql(db, "SELECT activity, lofte_period('%s', day) AS p, "
-                                  "sum(records) AS n, sum(quantity) AS q, "
-                                  "sum(duration_min) AS d FROM daily GROUP BY 1, 2" % kind):
+        # lofte_period is SQLite's (rollup.c); the calendar table has the
+        # same labels in both backends
+        sql = ("SELECT activity, lofte_period('%s', day) AS p, sum(records) AS n, "
+               "sum(quantity) AS q, sum(duration_min) AS d FROM daily GROUP BY 1, 2" % kind)
+        if PG_DB:
+            sql = ("SELECT d.activity, c.%s AS p, sum(d.records) AS n, sum(d.quantity) AS q, "
+                   "sum(d.duration_min) AS d FROM daily d JOIN calendar c ON c.day = d.day "
+                   "GROUP BY 1, 2" % kind)
+        for row in report_sql(db, sql):
             got[(row["activity"], row["p"])] = (int(row["n"]), int(row["q"]), int(row["d"]))
         for key in sorted(set(want) | set(got)):
             if want.get(key) != got.get(key):
@@ -317,8 +368,23 @@ def compare_report(truth_path, db, first, last):
     return checked, problems
 
 
+PG_DB = None  # main() sets it in --pg mode: the URI with the test's schema
+
+
+def pg_schema(uri, create):
+    """A schema of this run's own in the test database (scripts/pg.sh)."""
+    name = "chain_%d" % os.getpid()
+    sql = ("CREATE SCHEMA %s" if create else "DROP SCHEMA IF EXISTS %s CASCADE") % name
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", uri, "-c",
+                    "SET client_min_messages = warning; " + sql], check=True)
+    return "%s%soptions=-csearch_path%%3D%s" % (uri, "&" if "?" in uri else "?", name)
+
+
 def main():
+    global PG_DB
     tmp = tempfile.mkdtemp(prefix="lofte-chain-")
+    if ARGS.pg:
+        PG_DB = pg_schema(ARGS.pg, True)
     chain = Chain(tmp)
     ok = False
     try:
@@ -340,14 +406,19 @@ def main():
         wait_until(lambda: os.path.exists(chain.path("keys")) and
                    os.path.islink(chain.path("modem1")), 10, "the simulator's modems")
         chain.collector()  # after the key file exists: it reads the device keys
+        if PG_DB:
+            chain.collector(1)  # the second collector on the same database
         chain.gateway(0)
         chain.gateway(1)
         run_s = DAYS * DAY_MS / 1000.0
         time.sleep(1.5 + run_s * 0.25)
         chain.kill9("collector")
-        time.sleep(run_s * 0.1)
-        chain.collector()
-        log("collector restarted")
+        if PG_DB:
+            log("collector (first of two) stays dead: the gateways fail over to the second")
+        else:
+            time.sleep(run_s * 0.1)
+            chain.collector()
+            log("collector restarted")
         time.sleep(run_s * 0.2)
         chain.kill9("gateway1")
         time.sleep(0.5)
@@ -367,7 +438,7 @@ def main():
         wait_until(lambda: all((chain.status(i) or {}).get("spool", {}).get("depth", 1) == 0
                                for i in (0, 1)), 60, "both gateways' spools to drain")
         logged, stored, receptions, gateways, problems = compare(chain.path("truth.jsonl"),
-                                                                  chain.path("collector.db"))
+                                                                  chain.db())
         log("%d records logged, %d stored (heartbeats excluded), %d receptions from %d gateways"
             % (logged, stored, receptions, gateways))
         for i in (0, 1):
@@ -382,9 +453,8 @@ def main():
                                  % len(problems))
         if STOCKHOLM is None:
             raise AssertionError("no Europe/Stockholm time zone (tzdata) for the period checks")
-        n_valid, pproblems = compare_periods(chain.path("truth.jsonl"),
-                                             chain.path("collector.db"))
-        checked, rproblems = compare_report(chain.path("truth.jsonl"), chain.path("collector.db"),
+        n_valid, pproblems = compare_periods(chain.path("truth.jsonl"), chain.db())
+        checked, rproblems = compare_report(chain.path("truth.jsonl"), chain.db(),
                                             "2023-04-01", date_plus(DAYS - 1))
         log("%d counted records: per activity and ISO week / month, %d differences; "
             "%d report values checked, %d differences" % (n_valid, len(pproblems), checked,
@@ -402,10 +472,19 @@ def main():
             raise AssertionError("no corrupted frame reached a gateway: the test proves less")
         if logged < 50:
             raise AssertionError("the scenario logged too little to prove anything")
+        if PG_DB:
+            moved = [int((chain.status(i) or {}).get("collector", {}).get("failovers", 0))
+                     for i in (0, 1)]
+            where = [(chain.status(i) or {}).get("collector", {}).get("in_use") for i in (0, 1)]
+            log("failovers per gateway: %s; now at %s" % (moved, where))
+            if min(moved) < 1 or any(w != "tcp://127.0.0.1:%d" % (chain.port + 1) for w in where):
+                raise AssertionError("a gateway did not fail over to the second collector")
         ok = True
         log("PASS: the collector holds every logged record exactly once")
     finally:
         chain.stop_all()
+        if PG_DB and not KEEP:
+            pg_schema(ARGS.pg, False)
         if ok and not KEEP:
             shutil.rmtree(tmp)
         else:

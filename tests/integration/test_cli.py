@@ -18,6 +18,7 @@ PROG = {
     "lofte-curve-keygen": os.path.join(BUILD, "collector", "lofte-curve-keygen"),
     "lofte-collector": os.path.join(BUILD, "collector", "lofte-collector"),
     "lofte-report": os.path.join(BUILD, "collector", "lofte-report"),
+    "lofte-migrate": os.path.join(BUILD, "collector", "lofte-migrate"),
 }
 failures = []
 
@@ -55,6 +56,9 @@ def main():
     refuses("lofte-curve-keygen", [], 2)
     refuses("lofte-curve-keygen", ["--frobnicate"], 2)
     refuses("lofte-keygen", [], 2)
+    refuses("lofte-migrate", [], 2)
+    refuses("lofte-migrate", ["--from", "/nonexistent.db", "--to", "other.db"], 1,
+            "postgresql://")
     with tempfile.TemporaryDirectory(prefix="lofte-cli-") as tmp:
         ini = os.path.join(tmp, "gateway.ini")
         with open(ini, "wb") as f:

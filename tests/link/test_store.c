@@ -1,5 +1,9 @@
 /* test_store.c -- the collector's database: exactly once, receptions,
- * voids in either order, heartbeats, quarantine, and a full disk. */
+ * voids in either order, heartbeats, quarantine, and a full disk.
+ *
+ * One suite for both backends (storedb.h): link_store runs it on SQLite,
+ * link_store_pg on the PostgreSQL test server. The few tests about one
+ * backend's files or roles say so and are skipped on the other. */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE /* setgroups */
 #include <grp.h>
@@ -7,6 +11,7 @@
 
 #include "linkutil.h"
 #include "store.h"
+#include "storedb.h"
 
 #define DEV 0x11223344u
 
@@ -17,8 +22,9 @@ static void setup(void)
 {
     char err[256];
     tdir_make();
-    cr_assert_eq(store_open(&st, tpath("collector.db"), NULL, err, sizeof err), STORE_OK, "%s",
+    cr_assert_eq(store_open(&st, storedb_target(), NULL, err, sizeof err), STORE_OK, "%s",
                  err);
+    cr_assert_str_eq(store_backend_name(st), storedb_is_pg() ? "postgresql" : "sqlite");
     cr_assert_eq(store_gateway(st, "gw-a", "0000000000000000000000000000000000000000", &gw_a,
                                err, sizeof err), STORE_OK, "%s", err);
     cr_assert_eq(store_gateway(st, "gw-b", "1111111111111111111111111111111111111111", &gw_b,
@@ -28,6 +34,7 @@ static void setup(void)
 static void teardown(void)
 {
     store_close(st);
+    storedb_drop();
     tdir_remove();
 }
 
@@ -69,7 +76,7 @@ static struct spool_row void_row(uint32_t counter, uint32_t target)
 
 static long long q(const char *sql)
 {
-    return sql_int(tpath("collector.db"), sql);
+    return storedb_int(sql);
 }
 
 Test(store, stores_a_record_once_and_each_gateways_reception_of_it)
@@ -206,6 +213,8 @@ Test(store, says_full_and_keeps_every_committed_batch_when_the_disk_fills)
     int rc = STORE_OK;
     int64_t gw;
     size_t i;
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's size cap; PostgreSQL's disk_full (53100) maps to the same code");
     store_close(st);
     st = NULL;
     /* the first open creates the schema; the second caps growth near it */
@@ -243,11 +252,9 @@ Test(store, refuses_a_database_written_by_a_newer_collector)
 {
     struct store *s2;
     char err[256];
-    sqlite3 *h;
-    cr_assert_eq(sqlite3_open(tpath("collector.db"), &h), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(h, "PRAGMA user_version = 99", 0, 0, 0), SQLITE_OK);
-    sqlite3_close(h);
-    cr_assert_eq(store_open(&s2, tpath("collector.db"), NULL, err, sizeof err), STORE_ERR_SCHEMA);
+    storedb_exec(storedb_is_pg() ? "INSERT INTO schema_version(version) VALUES(99)"
+                                 : "PRAGMA user_version = 99");
+    cr_assert_eq(store_open(&s2, storedb_target(), NULL, err, sizeof err), STORE_ERR_SCHEMA);
     cr_assert_neq(strstr(err, "newer"), NULL, "%s", err);
 }
 
@@ -264,6 +271,8 @@ Test(store, creates_its_database_and_wal_for_owner_and_group_only)
 {
     struct spool_row r = guard_row(1, 1);
     enum store_outcome out[1];
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's files; on PostgreSQL the roles decide (analyst_reads_but_cannot_write)");
     umask(022); /* the usual one: without care, files would be 0644 */
     store_close(st);
     tdir_remove();
@@ -291,6 +300,8 @@ Test(store, lets_a_read_only_account_open_a_cleanly_closed_database)
     size_t i;
     pid_t pid;
     int status;
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's files; on PostgreSQL the roles decide (analyst_reads_but_cannot_write)");
     if (geteuid() != 0)
         cr_skip_test("needs root to become another user (nobody)");
     put(gw_a, &r, 1, out);
@@ -333,4 +344,277 @@ Test(store, shows_device_ids_as_eight_hex_digits_in_every_view)
     cr_assert_eq(q("SELECT count(*) FROM activity_records WHERE device = '11223344'"), 1);
     cr_assert_eq(q("SELECT count(*) FROM device_health WHERE device = '11223344'"), 1);
     cr_assert_eq(q("SELECT count(*) FROM reception_quality WHERE device = '11223344'"), 1);
+}
+
+/* Every backend: the same view names and the same columns, in order. */
+Test(store, gives_every_backend_the_same_views_with_the_same_columns)
+{
+    static const char *const cols[][2] = {
+        {"activity_records", "device,counter,activity,category,result,action,"
+                             "guardian_contacted,concern_report,vehicle_measure,licence_seized,"
+                             "seizure,start_utc,quantity,duration_min,zone,actor,cell,operation"},
+        {"daily_activity", "date,weekday,iso_week,month,quarter,tertial,half_year,year,"
+                           "activity,zone,actor,result,action,records,quantity,duration_min"},
+        {"weekly_activity", "iso_week,activity,records,quantity,duration_min"},
+        {"monthly_activity", "month,activity,records,quantity,duration_min"},
+        {"device_health", "device,last_heard,last_queue_depth,records,last_counter"},
+        {"reception_quality", "gateway,device,frames,mean_rssi_dbm,mean_snr_db,worst_rssi_dbm"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char sql[512];
+        if (storedb_is_pg())
+            snprintf(sql, sizeof sql, "SELECT string_agg(lower(column_name), ',' ORDER BY "
+                     "ordinal_position) = '%s' FROM information_schema.columns WHERE "
+                     "table_name = '%s' AND table_schema = current_schema()", cols[i][1],
+                     cols[i][0]);
+        else
+            snprintf(sql, sizeof sql, "SELECT group_concat(lower(name), ',') = '%s' FROM "
+                     "(SELECT name FROM pragma_table_info('%s') ORDER BY cid)", cols[i][1],
+                     cols[i][0]);
+        cr_assert_eq(q(sql), 1, "view %s: columns are not %s", cols[i][0], cols[i][1]);
+    }
+}
+
+/* The rollups say what the records say, on every backend, through
+ * inserts, duplicates and voids in either order. */
+Test(store, keeps_the_rollups_equal_to_the_records_through_voids_and_duplicates)
+{
+    struct spool_row rows[6] = {guard_row(60, 1), guard_row(61, 1), void_row(62, 60),
+                                void_row(64, 63), guard_row(65, 1), guard_row(61, 2)};
+    struct spool_row late = guard_row(63, 1);
+    enum store_outcome o[6];
+    put(gw_a, rows, 6, o);
+    put(gw_b, rows, 6, o); /* all of it again, from a second gateway */
+    put(gw_a, &late, 1, o); /* the target of 64, after its void */
+    cr_assert_eq(q("SELECT sum(records) FROM daily"), 2, "61 and 65 count");
+    cr_assert_eq(q("SELECT sum(quantity) FROM daily"),
+                 q("SELECT sum(quantity) FROM records WHERE category <> 'admin'"
+                   " AND voided_by IS NULL"));
+    cr_assert_eq(q("SELECT count(*) FROM daily WHERE records = 0"), 0, "no empty rows");
+}
+
+Test(store, keeps_undated_records_apart_and_takes_a_voided_one_out)
+{
+    struct record r = rec_guard(70);
+    struct spool_row a, v;
+    enum store_outcome o[1];
+    r.clock_unset = 1;
+    r.start_min = 12;
+    a = row_rec(70, &r, 1);
+    put(gw_a, &a, 1, o);
+    cr_assert_eq(q("SELECT sum(records) FROM undated"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM daily"), 0);
+    v = void_row(71, 70);
+    put(gw_a, &v, 1, o);
+    cr_assert_eq(q("SELECT count(*) FROM undated"), 0, "the voided record's row is gone");
+}
+
+Test(store, keeps_a_row_it_could_not_verify_apart_from_the_genuine_record)
+{
+    struct spool_row forged = guard_row(80, 1), genuine = guard_row(80, 2);
+    const char *why[1] = {"bad_tag"};
+    enum store_outcome o[1];
+    char err[256];
+    cr_assert_eq(store_put_checked(st, gw_a, &forged, why, 1, wall_ms(), o, err, sizeof err),
+                 STORE_OK, "%s", err);
+    cr_assert_eq(store_commit(st, err, sizeof err), STORE_OK, "%s", err);
+    cr_assert_eq(o[0], STORE_UNVERIFIED);
+    cr_assert_eq(q("SELECT count(*) FROM unverified_records WHERE reason = 'bad_tag'"), 1);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 0);
+    put(gw_b, &genuine, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED, "the forgery did not take its place");
+}
+
+Test(store, refuses_a_second_batch_before_the_first_is_committed)
+{
+    struct spool_row a = guard_row(90, 1);
+    enum store_outcome o[1];
+    char err[256];
+    cr_assert_eq(store_put_batch(st, gw_a, &a, 1, wall_ms(), o, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_put_batch(st, gw_a, &a, 1, wall_ms(), o, err, sizeof err),
+                 STORE_ERR_TXN);
+    store_rollback(st);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 0, "rolled back, nothing stored");
+    cr_assert_eq(store_commit(st, err, sizeof err), STORE_ERR_TXN);
+}
+
+/* PostgreSQL: the analyst's role (scripts/pg.sh, docs/postgresql.md)
+ * reads every table and view and can write none. */
+Test(store, lets_the_analyst_role_read_but_not_write)
+{
+    const char *au = getenv("LOFTE_TEST_PG_ANALYST_URI");
+    struct spool_row r = guard_row(1, 1);
+    enum store_outcome out[1];
+    char uri[1200];
+    PGconn *c;
+    PGresult *res;
+    if (!storedb_is_pg())
+        cr_skip_test("PostgreSQL's roles; SQLite's analysts: lets_a_read_only_account_...");
+    cr_assert(au && *au, "LOFTE_TEST_PG_ANALYST_URI");
+    put(gw_a, &r, 1, out);
+    snprintf(uri, sizeof uri, "%s&options=-csearch_path%%3D%s", au, storedb_schema);
+    c = PQconnectdb(uri);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+    res = PQexec(c, "SELECT count(*) FROM activity_records");
+    cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+    PQclear(res);
+    res = PQexec(c, "DELETE FROM records");
+    cr_assert_eq(PQresultStatus(res), PGRES_FATAL_ERROR, "the analyst deleted records");
+    PQclear(res);
+    res = PQexec(c, "SHOW statement_timeout");
+    cr_assert_str_eq(PQgetvalue(res, 0, 0), "30s");
+    PQclear(res);
+    PQfinish(c);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 1);
+}
+
+/* ---- several collectors, one database ---------------------------------- */
+
+#define RACE_WRITERS 4
+#define RACE_RECORDS 400 /* per device, counters 1..400, all on one day */
+#define RACE_VOIDS 40    /* counters 401..440 void 1..40 (of each device) */
+#define RACE_BATCH 32
+
+static struct spool_row race_row(uint32_t device, uint32_t c)
+{
+    struct record r;
+    struct spool_rx rx = rx_at(1, -90);
+    struct spool_row row;
+    if (c > RACE_RECORDS) {
+        memset(&r, 0, sizeof r);
+        r.activity = ACT_ADMIN_VOID;
+        r.start_min = 2400000u;
+        r.void_counter = c - RACE_RECORDS;
+        r.cell = RECORD_CELL_NONE;
+    } else {
+        r = rec_guard(c);
+        r.start_min = 2400000u; /* one day, one rollup row: the contended one */
+    }
+    row = row_of(device, c, &r, &rx);
+    row.id = c;
+    return row;
+}
+
+/* The i-th row writer w sends. First the void race: even writers send
+ * the targets of the voids (both devices), odd writers the voids, at the
+ * same moment (the barrier), so a void and its target are inserted by two
+ * collectors at once and neither sees the other's row uncommitted. Then
+ * every record, each writer starting elsewhere and odd writers going down,
+ * so inserts and duplicates of the one day's rollup row meet in every
+ * order; then the other half of the voids and targets (duplicates now). */
+static struct spool_row race_pick(int w, uint32_t i)
+{
+    const uint32_t rest = RACE_RECORDS - RACE_VOIDS;
+    uint32_t device = i & 1 ? DEV : DEV + 1, k = i / 2, c;
+    if (k < RACE_VOIDS)
+        c = (w & 1) ? RACE_RECORDS + 1 + k : 1 + k;
+    else if (k < RACE_VOIDS + rest) {
+        uint32_t j = k - RACE_VOIDS;
+        j = (w & 1) ? rest - 1 - j : j;
+        c = RACE_VOIDS + 1 + (j + (uint32_t)w * rest / RACE_WRITERS) % rest;
+    } else {
+        k -= RACE_VOIDS + rest;
+        c = (w & 1) ? 1 + k : RACE_RECORDS + 1 + k;
+    }
+    return race_row(device, c);
+}
+
+static int race_gate[2];
+
+/* One writer: its own connection (its own collector), every row of both
+ * devices, in batches. */
+static int race_writer(int w)
+{
+    const uint32_t total = 2 * (RACE_RECORDS + RACE_VOIDS);
+    struct spool_row rows[RACE_BATCH];
+    enum store_outcome o[RACE_BATCH];
+    struct store *s;
+    char err[256], name[16], go;
+    int64_t gw;
+    uint32_t k = 0;
+    snprintf(name, sizeof name, "race-%d", w);
+    if (store_open(&s, storedb_target(), NULL, err, sizeof err) != STORE_OK ||
+        store_gateway(s, name, "2222222222222222222222222222222222222222", &gw, err,
+                      sizeof err) != STORE_OK) {
+        fprintf(stderr, "writer %d: %s\n", w, err);
+        return 1;
+    }
+    close(race_gate[1]);
+    if (read(race_gate[0], &go, 1) != 0) /* EOF: every writer is ready */
+        return 1;
+    while (k < total) {
+        size_t n = 0;
+        while (n < RACE_BATCH && k < total)
+            rows[n++] = race_pick(w, k++);
+        if (store_put_batch(s, gw, rows, n, wall_ms(), o, err, sizeof err) != STORE_OK ||
+            store_commit(s, err, sizeof err) != STORE_OK) {
+            fprintf(stderr, "writer %d: %s\n", w, err);
+            store_close(s);
+            return 1;
+        }
+    }
+    store_close(s);
+    return 0;
+}
+
+Test(store, counts_every_record_once_when_collectors_race_on_the_same_day)
+{
+    pid_t pids[RACE_WRITERS];
+    long long quantity = 0;
+    int w, status;
+    uint32_t c;
+    cr_assert_eq(pipe(race_gate), 0);
+    for (w = 0; w < RACE_WRITERS; w++) {
+        pids[w] = fork();
+        cr_assert_geq(pids[w], 0);
+        if (pids[w] == 0)
+            _exit(race_writer(w)); /* _exit: the parent's connection stays the parent's */
+    }
+    close(race_gate[0]);
+    usleep(300 * 1000); /* let them all connect; a slow one only narrows the race */
+    close(race_gate[1]);
+    for (w = 0; w < RACE_WRITERS; w++) {
+        cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", w);
+    }
+    for (c = RACE_VOIDS + 1; c <= RACE_RECORDS; c++)
+        quantity += 2 * (c % 50);
+    cr_assert_eq(q("SELECT count(*) FROM records"), 2 * (RACE_RECORDS + RACE_VOIDS));
+    cr_assert_eq(q("SELECT count(*) FROM receptions"),
+                 RACE_WRITERS * 2 * (RACE_RECORDS + RACE_VOIDS), "one per writer and record");
+    cr_assert_eq(q("SELECT count(*) FROM records WHERE voided_by IS NOT NULL"), 2 * RACE_VOIDS,
+                 "a void lost to a race");
+    cr_assert_eq(q("SELECT count(*) FROM daily"), 1, "one day, one key");
+    cr_assert_eq(q("SELECT records FROM daily"), 2 * (RACE_RECORDS - RACE_VOIDS),
+                 "double count or lost update");
+    cr_assert_eq(q("SELECT quantity FROM daily"), quantity);
+    cr_assert_eq(q("SELECT count(*) FROM activity_records"), 2 * (RACE_RECORDS - RACE_VOIDS));
+}
+
+/* Retention (rollup.h) pruned a record whose count stays in `daily`: a
+ * late copy of it is a duplicate, not counted again; above the watermark
+ * a record is new. Both backends honour the watermark at intake. */
+Test(store, takes_a_late_copy_of_a_pruned_record_for_a_duplicate)
+{
+    struct spool_row a = guard_row(5, 1), b = guard_row(11, 1);
+    enum store_outcome o[1];
+    char sql[160];
+    put(gw_a, &a, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED);
+    /* what lofte-retention leaves behind: no record row, the count kept */
+    snprintf(sql, sizeof sql, "DELETE FROM receptions; DELETE FROM records");
+    storedb_exec(sql);
+    snprintf(sql, sizeof sql, "INSERT INTO retention(device, counter_max) VALUES(%u, 10)",
+             (unsigned)DEV);
+    storedb_exec(sql);
+    storedb_exec("INSERT INTO rollup_state(key, value) VALUES('pruned_before_day', 99999)");
+    put(gw_b, &a, 1, o);
+    cr_assert_eq(o[0], STORE_DUPLICATE, "a pruned record came back as %s",
+                 store_outcome_name(o[0]));
+    cr_assert_eq(q("SELECT count(*) FROM records"), 0);
+    cr_assert_eq(q("SELECT sum(records) FROM daily"), 1, "counted once, before the pruning");
+    put(gw_a, &b, 1, o);
+    cr_assert_eq(o[0], STORE_INSERTED, "above the watermark: new");
 }

@@ -2,12 +2,14 @@
  * store) in one process, over real CURVE-secured ZeroMQ sockets on
  * tcp://127.0.0.1 and real SQLite files. Both ends are stepped from one
  * thread, so each test decides exactly when the collector runs, stops, or
- * restarts. */
+ * restarts. link_upstream runs it on SQLite, link_upstream_pg on the
+ * PostgreSQL test server (storedb.h). */
 #define _XOPEN_SOURCE 700
 #include "clog.h"
 #include "intake.h"
 #include "linkutil.h"
 #include "store.h"
+#include "storedb.h"
 
 #define DEV 0x0badcafeu
 
@@ -46,6 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    storedb_drop();
     tdir_remove();
 }
 
@@ -55,7 +58,7 @@ static void collector_start(const char *bind, const struct store_options *opt)
 {
     struct intake_config cfg = {bind, tpath("collector.key"), tpath("allowed"), NULL, 0};
     char err[512];
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), opt, err, sizeof err), STORE_OK, "%s",
+    cr_assert_eq(store_open(&cst, storedb_target(), opt, err, sizeof err), STORE_OK, "%s",
                  err);
     cr_assert_eq(intake_open(&cin, &cfg, cst, err, sizeof err), INTAKE_OK, "%s", err);
     snprintf(endpoint, sizeof endpoint, "%s", intake_endpoint(cin));
@@ -69,8 +72,42 @@ static void collector_stop(void)
     cst = NULL;
 }
 
+/* A second collector on the same database (failover tests). */
+static struct store *cst2;
+static struct intake *cin2;
+static char endpoint2[256];
+static int cin_paused; /* 1: the first collector is alive but does not answer */
+
+static void collector2_start(void)
+{
+    struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"),
+                                NULL, 0};
+    char err[512];
+    cr_assert_eq(store_open(&cst2, storedb_target(), NULL, err, sizeof err), STORE_OK, "%s",
+                 err);
+    cr_assert_eq(intake_open(&cin2, &cfg, cst2, err, sizeof err), INTAKE_OK, "%s", err);
+    snprintf(endpoint2, sizeof endpoint2, "%s", intake_endpoint(cin2));
+}
+
+static void collector2_stop(void)
+{
+    intake_close(cin2);
+    store_close(cst2);
+    cin2 = NULL;
+    cst2 = NULL;
+}
+
+static void gw_open_at(struct gw *g, const char *spool_name, const char *key,
+                       const char *col_key, int batch_max, const char *where, int failover_ms);
+
 static void gw_open(struct gw *g, const char *spool_name, const char *key, const char *col_key,
                     int batch_max)
+{
+    gw_open_at(g, spool_name, key, col_key, batch_max, endpoint, 0);
+}
+
+static void gw_open_at(struct gw *g, const char *spool_name, const char *key,
+                       const char *col_key, int batch_max, const char *where, int failover_ms)
 {
     struct spool_options sopt = {0, 0};
     struct upstream_config cfg;
@@ -79,7 +116,8 @@ static void gw_open(struct gw *g, const char *spool_name, const char *key, const
         cr_assert_eq(spool_open(&g->spool, tpath(spool_name), &sopt, err, sizeof err), SPOOL_OK,
                      "%s", err);
     memset(&cfg, 0, sizeof cfg);
-    cfg.endpoint = endpoint;
+    cfg.endpoint = where;
+    cfg.failover_ms = failover_ms;
     cfg.key_file = tpath(key);
     cfg.collector_key = col_key;
     cfg.ack_timeout_ms = 400;
@@ -108,8 +146,10 @@ static int pump(struct gw *g, size_t ng, int (*done)(struct gw *, size_t), int t
         for (i = 0; i < ng; i++)
             cr_assert_eq(upstream_service(g[i].up, NULL, NULL, 0, 1, err, sizeof err),
                          UPSTREAM_OK, "%s", err);
-        if (cin)
+        if (cin && !cin_paused)
             cr_assert_geq(intake_step(cin, 1), 0);
+        if (cin2)
+            cr_assert_geq(intake_step(cin2, 1), 0);
         if (done && done(g, ng))
             return 1;
     }
@@ -127,7 +167,7 @@ static int all_delivered(struct gw *g, size_t ng)
 
 static long long cq(const char *sql)
 {
-    return sql_int(tpath("collector.db"), sql);
+    return storedb_int(sql);
 }
 
 Test(link, delivers_every_record_and_deletes_it_only_when_acknowledged)
@@ -174,6 +214,8 @@ Test(link, acknowledges_nothing_while_the_collector_disk_is_full_and_catches_up_
 {
     struct gw g = {0};
     struct store_options tiny = {1}; /* no growth beyond the schema */
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's size cap (PostgreSQL has no per-database one)");
     collector_start("tcp://127.0.0.1:*", NULL);
     collector_stop();
     collector_start(endpoint, &tiny);
@@ -323,7 +365,7 @@ Test(link, refuses_a_collector_secret_key_file_others_can_read)
     struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_open(&cst, storedb_target(), NULL, err, sizeof err), STORE_OK);
     cr_assert_eq(chmod(tpath("collector.key"), 0644), 0);
     cr_assert_eq(intake_open(&in, &cfg, cst, err, sizeof err), INTAKE_ERR_KEY_MODE);
     cr_assert_null(in);
@@ -336,8 +378,79 @@ Test(link, refuses_an_allowed_gateways_file_anyone_may_write)
     struct intake_config cfg = {"tcp://127.0.0.1:*", tpath("collector.key"), tpath("allowed"), NULL, 0};
     struct intake *in = NULL;
     char err[512] = "";
-    cr_assert_eq(store_open(&cst, tpath("collector.db"), NULL, err, sizeof err), STORE_OK);
+    cr_assert_eq(store_open(&cst, storedb_target(), NULL, err, sizeof err), STORE_OK);
     cr_assert_eq(chmod(tpath("allowed"), 0666), 0);
     cr_assert_eq(intake_open(&in, &cfg, cst, err, sizeof err), INTAKE_ERR_ALLOWED);
     store_close(cst);
+}
+
+/* ---- failover: several collectors on one database ---------------------- */
+
+static int first_has_100(struct gw *g, size_t ng)
+{
+    (void)g;
+    (void)ng;
+    return intake_stats(cin)->rows_inserted >= 100;
+}
+
+static int failed_over(struct gw *g, size_t ng)
+{
+    (void)ng;
+    return upstream_stats(g->up)->failovers >= 1 && upstream_stats(g->up)->connected &&
+           intake_stats(cin2)->rows_inserted >= 50;
+}
+
+Test(link, fails_over_to_the_next_collector_and_back_and_stores_every_record_once)
+{
+    struct gw g = {0};
+    char both[600];
+    uint64_t a_ins, b_ins;
+    collector_start("tcp://127.0.0.1:*", NULL);
+    collector2_start();
+    snprintf(both, sizeof both, "%s, %s", endpoint, endpoint2);
+    gw_open_at(&g, "a.spool", "gw-a.key", pub_col, 20, both, 1000);
+    cr_assert_str_eq(upstream_endpoint(g.up), endpoint);
+    spool_fill(g.spool, DEV, 1, 600, 1);
+    cr_assert(pump(&g, 1, first_has_100, 10000));
+
+    /* the first collector hangs: connected, batches arrive, no ACK */
+    cin_paused = 1;
+    cr_assert(pump(&g, 1, failed_over, 15000), "no failover (failovers %llu)",
+              (unsigned long long)upstream_stats(g.up)->failovers);
+    cr_assert_str_eq(upstream_endpoint(g.up), endpoint2);
+    cr_assert_geq(events[UPSTREAM_EV_FAILOVER], 1);
+
+    /* the second one dies; the first answers again, its backlog now stale */
+    collector2_stop();
+    cin_paused = 0;
+    cr_assert(pump(&g, 1, all_delivered, 20000), "spool still holds %lld rows",
+              (long long)spool_depth(g.spool));
+    cr_assert_geq(upstream_stats(g.up)->failovers, 2);
+    cr_assert_str_eq(upstream_endpoint(g.up), endpoint);
+    gw_close(&g);
+    a_ins = intake_stats(cin)->rows_inserted;
+    collector_stop();
+    b_ins = 0; /* counted before it stopped: the database says the rest */
+    (void)b_ins;
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 600);
+    cr_assert_eq(cq("SELECT count(DISTINCT counter) FROM records"), 600);
+    cr_assert_eq(cq("SELECT count(*) FROM receptions"), 600, "one gateway: one reception each");
+    cr_assert_eq(cq("SELECT sum(records) FROM daily"), 600, "counted once");
+    cr_assert_lt(a_ins, 600, "the second collector stored nothing");
+}
+
+Test(link, keeps_one_endpoint_when_it_is_the_only_one)
+{
+    struct gw g = {0};
+    collector_start("tcp://127.0.0.1:*", NULL);
+    gw_open_at(&g, "a.spool", "gw-a.key", pub_col, 20, endpoint, 300);
+    spool_fill(g.spool, DEV, 1, 50, 1);
+    cin_paused = 1;
+    pump(&g, 1, NULL, 1500);
+    cr_assert_eq(upstream_stats(g.up)->failovers, 0, "nowhere to go, nothing to do");
+    cin_paused = 0;
+    cr_assert(pump(&g, 1, all_delivered, 10000));
+    gw_close(&g);
+    collector_stop();
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 50);
 }
