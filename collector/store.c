@@ -178,6 +178,9 @@ enum {
     ST_RX_INSERT,
     ST_REJECT,
     ST_UNVERIFIED,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
     ST_COUNT
 };
 
@@ -232,6 +235,12 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_UNVERIFIED] =
         "INSERT INTO unverified_records(gateway, device, counter, reason, wire, frame,"
         " received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* transaction control too: sqlite3_exec would parse the text on every
+     * batch. IMMEDIATE: take the write lock now; a busy file fails before
+     * any row. */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
 };
 
 struct store {
@@ -239,6 +248,7 @@ struct store {
     sqlite3_stmt *st[ST_COUNT];
     char *path;
     int in_txn;
+    int group;      /* the open transaction was begun by store_begin */
 };
 
 const char *store_strerror(int err)
@@ -761,15 +771,16 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
     size_t i;
     int rc;
 
-    if (st->in_txn) {
+    if (st->in_txn && !st->group) {
         errbuf_say(err, errlen, "collector database %s: a batch is already open", st->path);
         return STORE_ERR_TXN;
     }
     store_utc_ms(received_ms, now);
-    /* IMMEDIATE: take the write lock now; a busy file fails before any row */
-    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err, errlen)) != STORE_OK)
-        return rc;
-    st->in_txn = 1;
+    if (!st->in_txn) {
+        if ((rc = store_step(st, st->st[ST_BEGIN], err, errlen, "cannot begin")) != STORE_OK)
+            return rc;
+        st->in_txn = 1;
+    }
     for (i = 0; i < n; i++) {
         const struct spool_row *row = &rows[i];
         struct record r;
@@ -808,6 +819,21 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
     return STORE_OK;
 }
 
+int store_begin(struct store *st, char *err, size_t errlen)
+{
+    int rc;
+    if (st->in_txn) {
+        errbuf_say(err, errlen, "collector database %s: a transaction is already open",
+                   st->path);
+        return STORE_ERR_TXN;
+    }
+    if ((rc = store_step(st, st->st[ST_BEGIN], err, errlen, "cannot begin")) != STORE_OK)
+        return rc;
+    st->in_txn = 1;
+    st->group = 1;
+    return STORE_OK;
+}
+
 int store_commit(struct store *st, char *err, size_t errlen)
 {
     int rc;
@@ -815,17 +841,21 @@ int store_commit(struct store *st, char *err, size_t errlen)
         errbuf_say(err, errlen, "collector database %s: commit without a batch", st->path);
         return STORE_ERR_TXN;
     }
-    rc = store_exec(st, "COMMIT", err, errlen);
+    rc = store_step(st, st->st[ST_COMMIT], err, errlen, "cannot commit");
     if (rc != STORE_OK)
         store_rollback(st);
     st->in_txn = 0;
+    st->group = 0;
     return rc;
 }
 
 void store_rollback(struct store *st)
 {
     /* SQLite may have rolled back by itself already (SQLITE_FULL can) */
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_step(st->st[ST_ROLLBACK]);
+        sqlite3_reset(st->st[ST_ROLLBACK]);
+    }
     st->in_txn = 0;
+    st->group = 0;
 }
