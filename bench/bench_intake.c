@@ -10,6 +10,8 @@
  *            link's default; 1..256)
  *   --dir    where the temporary directory goes (default $TMPDIR or /tmp);
  *            it must be a real disk for the figures to mean anything
+ *   --keep   leave the directory and its databases for a look (sqlite3's
+ *            dbstat shows what each table and index holds)
  *
  * Three rows, the same N rows each time, in one run:
  *
@@ -83,6 +85,7 @@ static char tdir[512];
 static long n_rows = DEFAULT_N;
 static int batch = DEFAULT_BATCH;
 static long devices = DEFAULT_DEVICES;
+static int keep;
 static struct spool_row *rows;
 
 /* ---- small helpers --------------------------------------------------- */
@@ -123,7 +126,9 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 /* atexit: also runs when fail() exits half way. */
 static void cleanup(void)
 {
-    if (tdir[0])
+    if (tdir[0] && keep)
+        printf("kept %s\n", tdir);
+    else if (tdir[0])
         nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     tdir[0] = '\0';
 }
@@ -621,7 +626,7 @@ static void row(const char *stage, double seconds, double base_seconds)
 static void usage(const char *argv0)
 {
     fprintf(stderr, "usage: %s [N, default %ld] [--batch B, 1..%d, default %d] "
-            "[--devices D, default %d] [--dir DIR]\n",
+            "[--devices D, default %d] [--dir DIR] [--keep]\n",
             argv0, DEFAULT_N, UPSTREAM_BATCH_MAX, DEFAULT_BATCH, DEFAULT_DEVICES);
     exit(2);
 }
@@ -644,6 +649,8 @@ int main(int argc, char **argv)
             devices = strtol(argv[++i], &end, 10);
             if (*end != '\0' || devices < 1 || devices > 1000000L)
                 usage(argv[0]);
+        } else if (strcmp(argv[i], "--keep") == 0) {
+            keep = 1;
         } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else if (!have_n && argv[i][0] != '-') {

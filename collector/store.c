@@ -35,8 +35,51 @@
 #define STORE_APPLICATION_ID 0x4C4F4353
 /* Bump, and add a migration in store_schema(), when the schema changes. */
 /* 2: unverified_records. Every CREATE is IF NOT EXISTS, so running the
- * schema again is the migration from 1. */
-#define STORE_SCHEMA_VERSION 2
+ * schema again is the migration from 1.
+ * 3: receptions UNIQUE(record, gateway) instead of (gateway, device,
+ * counter); the table is rebuilt (store_migrate_receptions). */
+#define STORE_SCHEMA_VERSION 3
+
+/* The receptions table, also built by the migration from schema 2. Its
+ * unique key leads with the record's id (records.id), which grows with
+ * every new record: a commit appends to one index leaf instead of
+ * touching one leaf per device, as UNIQUE(gateway, device, counter) did
+ * (docs/performance.md, "Bytes written per record"). */
+#define STORE_RECEPTIONS_COLUMNS \
+    "(\n" \
+    "  -- one row per gateway that relayed a record: the same radio frame may reach several\n" \
+    "  id INTEGER PRIMARY KEY,\n" \
+    "  record INTEGER NOT NULL,         -- records.id of the record it carried\n" \
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n" \
+    "  station INTEGER NOT NULL,        -- the station id the gateway acknowledges with\n" \
+    "  device INTEGER NOT NULL,         -- with counter: the record, records(device, counter)\n" \
+    "  counter INTEGER NOT NULL,\n" \
+    "  rx_time_ms INTEGER NOT NULL,     -- Unix ms when the frame ended on air; 0 = unknown\n" \
+    "  rx_utc TEXT,                     -- the same, ISO 8601; NULL when unknown\n" \
+    "  rssi_dBm INTEGER NOT NULL,\n" \
+    "  snr_dB REAL NOT NULL,\n" \
+    "  freq_hz INTEGER NOT NULL,\n" \
+    "  sf INTEGER NOT NULL,             -- LoRa spreading factor 7..12\n" \
+    "  bw_kHz INTEGER NOT NULL,\n" \
+    "  received_at TEXT NOT NULL,       -- UTC when the collector committed it\n" \
+    "  UNIQUE(record, gateway)\n" \
+    ");\n"
+
+/* Schema 2 -> 3: receptions keyed by the record's id. The views that read
+ * receptions are dropped and made again by store_open (store_views). Every
+ * reception has its record (retention deletes both together), so the
+ * join keeps them all; the counts are checked after the copy. */
+static const char store_migrate_receptions_sql[] =
+    "DROP VIEW IF EXISTS reception_quality;\n"
+    "CREATE TABLE receptions_v3" STORE_RECEPTIONS_COLUMNS
+    "INSERT INTO receptions_v3(id, record, gateway, station, device, counter, rx_time_ms,"
+    " rx_utc, rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
+    " SELECT x.id, r.id, x.gateway, x.station, x.device, x.counter, x.rx_time_ms, x.rx_utc,"
+    " x.rssi_dBm, x.snr_dB, x.freq_hz, x.sf, x.bw_kHz, x.received_at"
+    " FROM receptions x JOIN records r ON r.device = x.device AND r.counter = x.counter;\n";
+static const char store_migrate_receptions_swap_sql[] =
+    "DROP TABLE receptions;\n"
+    "ALTER TABLE receptions_v3 RENAME TO receptions;\n";
 
 static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS gateways(\n"
@@ -81,23 +124,7 @@ static const char store_schema_sql[] =
     ");\n"
     "CREATE INDEX IF NOT EXISTS records_void_target ON records(device, void_counter)\n"
     "  WHERE void_counter IS NOT NULL;\n"
-    "CREATE TABLE IF NOT EXISTS receptions(\n"
-    "  -- one row per gateway that relayed a record: the same radio frame may reach several\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
-    "  station INTEGER NOT NULL,        -- the station id the gateway acknowledges with\n"
-    "  device INTEGER NOT NULL,         -- with counter: the record, records(device, counter)\n"
-    "  counter INTEGER NOT NULL,\n"
-    "  rx_time_ms INTEGER NOT NULL,     -- Unix ms when the frame ended on air; 0 = unknown\n"
-    "  rx_utc TEXT,                     -- the same, ISO 8601; NULL when unknown\n"
-    "  rssi_dBm INTEGER NOT NULL,\n"
-    "  snr_dB REAL NOT NULL,\n"
-    "  freq_hz INTEGER NOT NULL,\n"
-    "  sf INTEGER NOT NULL,             -- LoRa spreading factor 7..12\n"
-    "  bw_kHz INTEGER NOT NULL,\n"
-    "  received_at TEXT NOT NULL,       -- UTC when the collector committed it\n"
-    "  UNIQUE(gateway, device, counter)\n"
-    ");\n"
+    "CREATE TABLE IF NOT EXISTS receptions" STORE_RECEPTIONS_COLUMNS
     "CREATE TABLE IF NOT EXISTS rejected_records(\n"
     "  -- authentic records this collector cannot decode (a device newer than the collector?):\n"
     "  -- kept for a later version, never counted\n"
@@ -200,7 +227,7 @@ static const char *const store_sql[ST_COUNT] = {
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
         " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
         " ON CONFLICT(device, counter) DO NOTHING",
-    [ST_REC_WIRE] = "SELECT wire FROM records WHERE device = ?1 AND counter = ?2",
+    [ST_REC_WIRE] = "SELECT wire, id FROM records WHERE device = ?1 AND counter = ?2",
     /* a new void (?3 = its counter) cancels its earlier target ?2; the
      * lowest void counter wins, so arrival order does not matter */
     [ST_VOID_APPLY] =
@@ -226,9 +253,9 @@ static const char *const store_sql[ST_COUNT] = {
         " AND category <> 'admin' AND voided_by IS NULL",
     [ST_RX_INSERT] =
         "INSERT INTO receptions(gateway, station, device, counter, rx_time_ms, rx_utc,"
-        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        " ON CONFLICT(gateway, device, counter) DO NOTHING",
+        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at, record)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " ON CONFLICT(record, gateway) DO NOTHING",
     [ST_REJECT] =
         "INSERT INTO rejected_records(gateway, device, counter, reason, wire, received_at)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device, counter) DO NOTHING",
@@ -310,6 +337,31 @@ static int store_pragma_int(struct store *st, const char *sql, int64_t *v)
     return rc;
 }
 
+/* Schema 2 (or 1) -> 3, inside store_schema's transaction: a crash or a
+ * failure leaves schema 2 as it was. */
+static int store_migrate_receptions(struct store *st, char *err, size_t errlen)
+{
+    int64_t before = -1, after = -2;
+    int rc;
+    if (store_pragma_int(st, "SELECT count(*) FROM receptions", &before) != SQLITE_OK)
+        return store_fail(st, sqlite3_errcode(st->db), err, errlen, "cannot count receptions");
+    if ((rc = store_exec(st, store_migrate_receptions_sql, err, errlen)) != STORE_OK)
+        return rc;
+    if (store_pragma_int(st, "SELECT count(*) FROM receptions_v3", &after) != SQLITE_OK)
+        return store_fail(st, sqlite3_errcode(st->db), err, errlen, "cannot count receptions");
+    if (after != before) {
+        errbuf_say(err, errlen, "collector database %s: %lld of %lld receptions have no record; "
+                   "not migrated to schema 3, nothing changed", st->path,
+                   (long long)(before - after), (long long)before);
+        return STORE_ERR_OPEN;
+    }
+    if ((rc = store_exec(st, store_migrate_receptions_swap_sql, err, errlen)) != STORE_OK)
+        return rc;
+    clog_msg(CLOG_INFO, "store: %s migrated to schema 3 (%lld receptions keyed by record)",
+             st->path, (long long)after);
+    return STORE_OK;
+}
+
 static int store_schema(struct store *st, char *err, size_t errlen)
 {
     int64_t app = 0, ver = 0;
@@ -337,6 +389,10 @@ static int store_schema(struct store *st, char *err, size_t errlen)
         return rc;
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
              STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+    if (ver >= 1 && ver < 3 && (rc = store_migrate_receptions(st, err, errlen)) != STORE_OK) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
     if ((rc = store_exec(st, store_schema_sql, err, errlen)) != STORE_OK ||
         (rc = store_exec(st, sql, err, errlen)) != STORE_OK) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -546,7 +602,8 @@ static int store_unroll_target(struct store *st, int64_t device, int64_t counter
 }
 
 static int store_record(struct store *st, const struct spool_row *row, const struct record *r,
-                        const char *now, int *inserted, char *err, size_t errlen)
+                        const char *now, int *inserted, int64_t *record_id, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_INSERT];
     const struct record_activity_info *info = record_activity_info(r->activity);
@@ -613,6 +670,8 @@ static int store_record(struct store *st, const struct spool_row *row, const str
     *inserted = sqlite3_changes(st->db) > 0;
     if (!*inserted)
         return STORE_OK;
+    /* now: the rollup upserts below move last_insert_rowid */
+    *record_id = sqlite3_last_insert_rowid(st->db);
 
     if (r->activity == ACT_ADMIN_VOID) {
         /* a void names an EARLIER record of its device (protocol.md §2.3) */
@@ -685,13 +744,14 @@ static int store_pruned(struct store *st, const struct spool_row *row, const str
 
 /* Same (device, counter) already stored: the same bytes, or not? */
 static int store_same_bytes(struct store *st, const struct spool_row *row, int *same,
-                            char *err, size_t errlen)
+                            int64_t *record_id, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_WIRE];
     int rc;
     sqlite3_bind_int64(q, 1, row->device);
     sqlite3_bind_int64(q, 2, row->counter);
     rc = sqlite3_step(q);
+    *record_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
     *same = rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == row->record_len &&
             memcmp(sqlite3_column_blob(q, 0), row->record, row->record_len) == 0;
     sqlite3_reset(q);
@@ -702,7 +762,7 @@ static int store_same_bytes(struct store *st, const struct spool_row *row, int *
 }
 
 static int store_reception(struct store *st, int64_t gateway_id, const struct spool_row *row,
-                           const char *now, char *err, size_t errlen)
+                           int64_t record_id, const char *now, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_RX_INSERT];
     char rx_utc[32];
@@ -723,6 +783,7 @@ static int store_reception(struct store *st, int64_t gateway_id, const struct sp
     sqlite3_bind_int(q, 10, row->rx.sf);
     sqlite3_bind_int(q, 11, row->rx.bw_kHz);
     sqlite3_bind_text(q, 12, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 13, record_id);
     return store_step(st, q, err, errlen, "cannot insert a reception");
 }
 
@@ -785,6 +846,7 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
         const struct spool_row *row = &rows[i];
         struct record r;
         int inserted = 0, same = 1, pruned = 0, dec;
+        int64_t record_id = 0;
         dec = record_decode(row->record, row->record_len, &r);
         if (unverified && unverified[i]) {
             /* not in records: it must not take the genuine record's place */
@@ -797,11 +859,11 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
                    pruned) {
             outcomes[i] = STORE_DUPLICATE; /* stored, counted and pruned before */
         } else if (rc == STORE_OK) {
-            rc = store_record(st, row, &r, now, &inserted, err, errlen);
+            rc = store_record(st, row, &r, now, &inserted, &record_id, err, errlen);
             if (rc == STORE_OK && !inserted)
-                rc = store_same_bytes(st, row, &same, err, errlen);
+                rc = store_same_bytes(st, row, &same, &record_id, err, errlen);
             if (rc == STORE_OK)
-                rc = store_reception(st, gateway_id, row, now, err, errlen);
+                rc = store_reception(st, gateway_id, row, record_id, now, err, errlen);
             outcomes[i] = inserted ? STORE_INSERTED : same ? STORE_DUPLICATE : STORE_CONFLICT;
         }
         if (rc != STORE_OK) {
