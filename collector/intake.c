@@ -4,9 +4,9 @@
  * store_put_checked into the group's transaction (intake_batch), then
  * store_commit, and only then the ACKs (intake_flush). Any failure before
  * the commit returns sends REFUSED for every batch of the group (or
- * nothing) and the gateways keep the rows. A crash between commit and ACK means the gateway
- * resends rows the store already has: they come back as duplicates and are
- * acknowledged again, stored once.
+ * nothing) and the gateways keep the rows. A crash between commit and ACK
+ * means the gateways resend rows the store already has: they come back as
+ * duplicates and are acknowledged again, stored once.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
