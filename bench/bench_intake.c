@@ -1,12 +1,17 @@
 /* bench_intake.c -- what durable, acknowledged delivery over the upstream
  * link costs, next to the plain SQLite inserts it ends in.
  *
- * usage: bench_intake [N] [--batch B] [--dir DIR]
+ * usage: bench_intake [N] [--batch B] [--devices D] [--dir DIR]
  *   N        rows (default 100000)
+ *   --devices the rows are spread over this many handhelds (default 64;
+ *            a national roll-out has thousands: every device is another
+ *            leaf page of the (device, counter) indexes a commit touches)
  *   --batch  rows per BATCH and per baseline transaction (default 64, the
  *            link's default; 1..256)
  *   --dir    where the temporary directory goes (default $TMPDIR or /tmp);
  *            it must be a real disk for the figures to mean anything
+ *   --keep   leave the directory and its databases for a look (sqlite3's
+ *            dbstat shows what each table and index holds)
  *
  * Three rows, the same N rows each time, in one run:
  *
@@ -26,6 +31,12 @@
  *    `records` (same UNIQUE(device, counter), same decoded values, WAL,
  *    synchronous=FULL), one prepared INSERT per row, one transaction per
  *    batch. No receptions, no rollups, no voids.
+ *
+ * Each stage also prints the bytes its thread wrote (Linux
+ * /proc/thread-self/io: write_bytes, the pages it dirtied for the disk,
+ * WAL and checkpoints included; wchar, what it passed to write()) per
+ * record; the link's figure is the collector thread's alone, not the
+ * gateway's spool.
  *
  * It prints figures; it is not a test (never registered with ctest). One
  * fsync per batch dominates every row, so the figures say more about the
@@ -66,13 +77,15 @@
 #define DEFAULT_N 100000L
 #define DEFAULT_BATCH 64
 #define FILL_TXN_ROWS 5000      /* spool_put rows per setup transaction */
-#define DEVICES 64              /* rows are spread over this many devices */
+#define DEFAULT_DEVICES 64      /* rows are spread over this many devices */
 #define STALL_SECONDS 30.0      /* no acknowledgement for this long: give up */
 #define GATEWAY_NAME "bench-gw"
 
 static char tdir[512];
 static long n_rows = DEFAULT_N;
 static int batch = DEFAULT_BATCH;
+static long devices = DEFAULT_DEVICES;
+static int keep;
 static struct spool_row *rows;
 
 /* ---- small helpers --------------------------------------------------- */
@@ -113,7 +126,9 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 /* atexit: also runs when fail() exits half way. */
 static void cleanup(void)
 {
-    if (tdir[0])
+    if (tdir[0] && keep)
+        printf("kept %s\n", tdir);
+    else if (tdir[0])
         nftw(tdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     tdir[0] = '\0';
 }
@@ -133,6 +148,40 @@ static const char *tpath(const char *name)
     char *b = bufs[k++ % 8];
     snprintf(b, sizeof bufs[0], "%s/%s", tdir, name);
     return b;
+}
+
+/* What this thread has written so far (Linux; zeros elsewhere). */
+struct io_counts {
+    unsigned long long wchar, write_bytes;
+};
+
+static struct io_counts thread_io(void)
+{
+    struct io_counts c = {0, 0};
+    char line[128];
+    FILE *f = fopen("/proc/thread-self/io", "r");
+    if (!f)
+        return c;
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "wchar: %llu", &c.wchar);
+        sscanf(line, "write_bytes: %llu", &c.write_bytes);
+    }
+    fclose(f);
+    return c;
+}
+
+static struct io_counts io_since(struct io_counts a)
+{
+    struct io_counts b = thread_io();
+    b.wchar -= a.wchar;
+    b.write_bytes -= a.write_bytes;
+    return b;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
 }
 
 /* ---- the rows ---------------------------------------------------------- */
@@ -191,8 +240,8 @@ static void make_rows(void)
         rx.sf = 9;
         rx.bw_kHz = 125;
         rx.station = 7;
-        if (spool_row_fill(&rows[i], 0x8C000000u + (uint32_t)(i % DEVICES),
-                           (uint32_t)(i / DEVICES + 1), &r, &rx) != 0)
+        if (spool_row_fill(&rows[i], 0x8C000000u + (uint32_t)(i % devices),
+                           (uint32_t)(i / devices + 1), &r, &rx) != 0)
             fail("spool_row_fill", "a generated record does not encode");
     }
 }
@@ -221,9 +270,12 @@ static int intake_failure(void)
     return rc;
 }
 
+static struct io_counts intake_io; /* the intake thread's writes, set when it ends */
+
 static void *intake_thread(void *arg)
 {
     struct intake *in = arg;
+    struct io_counts io0 = thread_io();
     while (!stopping()) {
         int rc = intake_step(in, 20);
         if (rc < 0) {
@@ -232,6 +284,7 @@ static void *intake_thread(void *arg)
             pthread_mutex_unlock(&stop_lock);
         }
     }
+    intake_io = io_since(io0);
     return NULL;
 }
 
@@ -267,7 +320,8 @@ struct link_result {
     double seconds;          /* upstream_open .. spool empty */
     double connect_seconds;  /* upstream_open .. handshake done */
     double fill_seconds;     /* setup: spool_put of the N rows (not timed) */
-    uint64_t batches, rows_sent, rows_resent, collector_batches;
+    uint64_t batches, rows_sent, rows_resent, collector_batches, collector_groups;
+    long long db_bytes, wal_bytes; /* the collector's files at the end */
 };
 
 static struct link_result run_link(void)
@@ -380,13 +434,16 @@ static struct link_result run_link(void)
     if (intake_rc < 0)
         fail("intake_step", intake_strerror(intake_rc));
     res.collector_batches = intake_stats(in)->batches;
+    res.collector_groups = intake_stats(in)->groups;
     if (intake_stats(in)->rows_inserted != (uint64_t)n_rows)
         fprintf(stderr, "bench_intake: the intake inserted %llu rows, not %ld\n",
                 (unsigned long long)intake_stats(in)->rows_inserted, n_rows);
 
     upstream_close(up);
     intake_close(in);
+    res.wal_bytes = file_size(tpath("collector.db-wal"));
     store_close(st);
+    res.db_bytes = file_size(tpath("collector.db"));
     if (spool_depth(spool) != 0)
         fail("the spool is not empty after every row was acknowledged", NULL);
     spool_close(spool);
@@ -397,8 +454,11 @@ static struct link_result run_link(void)
 
 /* ---- (a') the collector's store alone ---------------------------------- */
 
+static struct io_counts store_io, base_io;
+
 static double run_store(void)
 {
+    struct io_counts io0;
     char err[512], pub[UPSTREAM_Z85_LEN + 1];
     enum store_outcome *out;
     struct store *st;
@@ -415,6 +475,7 @@ static double run_store(void)
         fail("store_open", err);
     if (store_gateway(st, GATEWAY_NAME, pub, &gw, err, sizeof err) != STORE_OK)
         fail("store_gateway", err);
+    io0 = thread_io();
     t0 = now();
     for (i = 0; i < n_rows; i += batch) {
         size_t n = (size_t)(n_rows - i < batch ? n_rows - i : batch);
@@ -425,6 +486,7 @@ static double run_store(void)
     }
     t0 = now() - t0;
     store_close(st);
+    store_io = io_since(io0);
     free(out);
     if (sql_count(tpath("store-only.db"), "SELECT count(*) FROM records") != n_rows)
         fail("the store-only database does not hold exactly N records", NULL);
@@ -515,6 +577,7 @@ static double run_baseline(void)
     sqlite3 *db;
     sqlite3_stmt *q;
     char received[32];
+    struct io_counts io0;
     double t0;
     long i, k;
 
@@ -526,6 +589,7 @@ static double run_baseline(void)
     base_exec(db, base_schema);
     if (sqlite3_prepare_v3(db, base_insert, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
         fail("baseline INSERT", sqlite3_errmsg(db));
+    io0 = thread_io();
     t0 = now();
     for (i = 0; i < n_rows; i += batch) {
         utc_ms(wall_ms(), received);
@@ -545,6 +609,7 @@ static double run_baseline(void)
     t0 = now() - t0;
     sqlite3_finalize(q);
     sqlite3_close(db);
+    base_io = io_since(io0);
     if (sql_count(tpath("baseline.db"), "SELECT count(*) FROM records") != n_rows)
         fail("the baseline database does not hold exactly N records", NULL);
     return t0;
@@ -560,8 +625,9 @@ static void row(const char *stage, double seconds, double base_seconds)
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [N, default %ld] [--batch B, 1..%d, default %d] [--dir DIR]\n",
-            argv0, DEFAULT_N, UPSTREAM_BATCH_MAX, DEFAULT_BATCH);
+    fprintf(stderr, "usage: %s [N, default %ld] [--batch B, 1..%d, default %d] "
+            "[--devices D, default %d] [--dir DIR] [--keep]\n",
+            argv0, DEFAULT_N, UPSTREAM_BATCH_MAX, DEFAULT_BATCH, DEFAULT_DEVICES);
     exit(2);
 }
 
@@ -579,6 +645,12 @@ int main(int argc, char **argv)
             if (*end != '\0' || b < 1 || b > UPSTREAM_BATCH_MAX)
                 usage(argv[0]);
             batch = (int)b;
+        } else if (strcmp(argv[i], "--devices") == 0 && i + 1 < argc) {
+            devices = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || devices < 1 || devices > 1000000L)
+                usage(argv[0]);
+        } else if (strcmp(argv[i], "--keep") == 0) {
+            keep = 1;
         } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else if (!have_n && argv[i][0] != '-') {
@@ -600,9 +672,9 @@ int main(int argc, char **argv)
     atexit(cleanup);
     clog_set_level(CLOG_WARN); /* the intake's start-up line is not a figure */
 
-    printf("bench_intake: %ld rows, %d rows per batch/transaction, SQLite %s, "
-           "%ld CPUs online (nproc)\n",
-           n_rows, batch, sqlite3_libversion(), sysconf(_SC_NPROCESSORS_ONLN));
+    printf("bench_intake: %ld rows from %ld devices, %d rows per batch/transaction, "
+           "SQLite %s, %ld CPUs online (nproc)\n",
+           n_rows, devices, batch, sqlite3_libversion(), sysconf(_SC_NPROCESSORS_ONLN));
     printf("files in %s (every commit is synchronous=FULL: one fsync per batch)\n", tdir);
 #ifdef __linux__
     {
@@ -628,12 +700,23 @@ int main(int argc, char **argv)
     row("store_put_batch + store_commit (no link)", t_store, t_base);
     row("link: spool -> ZeroMQ/CURVE -> intake, acked", lk.seconds, t_base);
 
+    printf("\n%-46s %14s %14s\n", "bytes written per record", "write_bytes", "wchar");
+    printf("%-46s %14.0f %14.0f\n", "baseline (its thread)",
+           (double)base_io.write_bytes / (double)n_rows, (double)base_io.wchar / (double)n_rows);
+    printf("%-46s %14.0f %14.0f\n", "store alone, one commit per batch",
+           (double)store_io.write_bytes / (double)n_rows, (double)store_io.wchar / (double)n_rows);
+    printf("%-46s %14.0f %14.0f\n", "link: the collector's intake thread",
+           (double)intake_io.write_bytes / (double)n_rows, (double)intake_io.wchar / (double)n_rows);
+    printf("link: collector database %.1f MB + WAL %.1f MB at the end (%.0f bytes per record)\n",
+           (double)lk.db_bytes / 1e6, (double)lk.wal_bytes / 1e6,
+           (double)lk.db_bytes / (double)n_rows);
+
     printf("\nlink: %llu batches sent (%llu rows, %llu resent), %llu committed by the "
-           "collector;\n      handshake %.1f ms after upstream_open; spool fill before the "
+           "collector in %llu group commits;\n      handshake %.1f ms after upstream_open; spool fill before the "
            "clock %.2f s (%.0f rows/s, %d rows/txn)\n",
            (unsigned long long)lk.batches, (unsigned long long)lk.rows_sent,
            (unsigned long long)lk.rows_resent, (unsigned long long)lk.collector_batches,
-           lk.connect_seconds * 1e3, lk.fill_seconds, (double)n_rows / lk.fill_seconds,
+           (unsigned long long)lk.collector_groups, lk.connect_seconds * 1e3, lk.fill_seconds, (double)n_rows / lk.fill_seconds,
            FILL_TXN_ROWS);
     if (link_events[UPSTREAM_EV_ACK_TIMEOUT])
         printf("      %lu ack timeouts: the collector fell more than 3 s behind\n",

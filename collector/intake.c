@@ -1,11 +1,12 @@
 /* intake.c -- ROUTER socket, batches in, ACKs out (see intake.h).
  *
- * Design note. The order inside intake_batch is the whole point of the
- * module: decode, store_put_batch, store_commit, and only then the ACK.
- * Any failure before the commit returns sends REFUSED (or nothing) and the
- * gateway keeps the rows. A crash between commit and ACK means the gateway
- * resends rows the store already has: they come back as duplicates and are
- * acknowledged again, stored once.
+ * Design note. The order is the whole point of the module: decode, check,
+ * store_put_checked into the group's transaction (intake_batch), then
+ * store_commit, and only then the ACKs (intake_flush). Any failure before
+ * the commit returns sends REFUSED for every batch of the group (or
+ * nothing) and the gateways keep the rows. A crash between commit and ACK
+ * means the gateways resend rows the store already has: they come back as
+ * duplicates and are acknowledged again, stored once.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
@@ -22,7 +23,25 @@
 #include "zap.h"
 #include "notify.h"
 
-#define INTAKE_BATCHES_PER_STEP 32
+/* Group commit (intake.h): at most this many batches, gathered for at
+ * most INTAKE_GROUP_MS, and committed as soon as no batch arrived for
+ * INTAKE_GROUP_IDLE_MS. Gateways keep up to 1024 rows (16 batches of 64)
+ * on the wire, so one gateway's window fits a group; acks cannot leave
+ * before the next whole second anyway (docs/protocol.md §3.1). */
+#define INTAKE_GROUP_BATCHES 32
+#define INTAKE_GROUP_MS 20
+#define INTAKE_GROUP_IDLE_MS 2
+
+/* A batch stored in the open group, waiting for its commit to be answered. */
+struct intake_pending {
+    zmq_msg_t id;                            /* the gateway's ROUTER identity */
+    const struct zap_gateway *g;
+    size_t nkept, nwithheld;
+    uint64_t ids[UPSTREAM_BATCH_MAX];        /* kept rows: acked after the commit */
+    uint64_t withheld[UPSTREAM_BATCH_MAX];   /* unknown device: refused */
+    uint32_t device[UPSTREAM_BATCH_MAX], counter[UPSTREAM_BATCH_MAX];
+    uint8_t outcome[UPSTREAM_BATCH_MAX];     /* enum store_outcome of kept row k */
+};
 
 struct intake {
     void *ctx, *router;
@@ -44,6 +63,11 @@ struct intake {
     struct spool_row kept[UPSTREAM_BATCH_MAX];   /* the rows handed to the store */
     const char *kept_unverified[UPSTREAM_BATCH_MAX];
     uint64_t withheld[UPSTREAM_BATCH_MAX];       /* row ids refused: unknown device */
+    /* the group being gathered: batches stored in the open transaction
+     * (txn_open) and not yet answered */
+    struct intake_pending group[INTAKE_GROUP_BATCHES];
+    size_t ngroup;
+    int txn_open;
     int64_t last_unknown_log_ms;
     struct upstream_reply reply;
     uint8_t out[UPSTREAM_REPLY_MAX_LEN];
@@ -164,10 +188,13 @@ int intake_open(struct intake **out, const struct intake_config *cfg, struct sto
     return INTAKE_OK;
 }
 
+static void intake_group_clear(struct intake *in);
+
 void intake_close(struct intake *in)
 {
     if (!in)
         return;
+    intake_group_clear(in);
     if (in->router)
         zmq_close(in->router);
     zap_close(in->zap);
@@ -357,38 +384,130 @@ static int intake_gateway_id(struct intake *in, const struct zap_gateway *g, int
     return rc;
 }
 
-static void intake_store_failed(struct intake *in, zmq_msg_t *id, const struct zap_gateway *g,
-                                int rc, size_t n, const char *err)
+static void intake_group_clear(struct intake *in)
 {
-    in->stopped = 1;
-    snprintf(in->stop_reason, sizeof in->stop_reason, "%s: %s",
-             rc == STORE_ERR_FULL ? "disk full" : "database error", err);
-    if (rc == STORE_ERR_FULL) {
-        in->stats.refused_full++;
-        /* loud, but once per episode and then every 100th batch: the
-         * gateways resend every few seconds */
-        if (!in->full_logged || in->stats.refused_full % 100 == 0)
-            clog_msg(CLOG_ERROR, "intake: DISK FULL, NOT storing or acknowledging records "
-                 "(%llu batches refused so far; gateways keep them and resend): %s",
-                 (unsigned long long)in->stats.refused_full, err);
-        in->full_logged = 1;
-        intake_refuse(in, id, UPSTREAM_REFUSED_STORAGE_FULL, n);
-    } else {
-        in->stats.refused_error++;
-        clog_msg(CLOG_ERROR, "intake: cannot store a batch of %zu rows from %s, NOT acknowledged: %s",
-             n, g->name, err);
-        intake_refuse(in, id, UPSTREAM_REFUSED_STORAGE_ERROR, n);
-    }
+    size_t i;
+    for (i = 0; i < in->ngroup; i++)
+        zmq_msg_close(&in->group[i].id);
+    in->ngroup = 0;
 }
 
-/* One BATCH from one gateway: decode, store, commit, and only then ACK. */
+/* Every batch of the group is refused: the store failed (rc), and the
+ * whole transaction, if one was open, is already rolled back. */
+static void intake_group_failed(struct intake *in, int rc, const char *err)
+{
+    int reason = rc == STORE_ERR_FULL ? UPSTREAM_REFUSED_STORAGE_FULL
+                                      : UPSTREAM_REFUSED_STORAGE_ERROR;
+    size_t i, rows = 0;
+    in->stopped = 1; /* lofte-collector status: intake stopped, and why */
+    snprintf(in->stop_reason, sizeof in->stop_reason, "%s: %s",
+             rc == STORE_ERR_FULL ? "disk full" : "database error", err);
+    /* a gateway registered inside the group is gone with it: look every
+     * id up again (one upsert per gateway) */
+    memset(in->gateway_ids, 0, in->allowed.count * sizeof *in->gateway_ids);
+    for (i = 0; i < in->ngroup; i++) {
+        struct intake_pending *p = &in->group[i];
+        /* the withheld rows too: nothing of a failed batch is answered
+         * as if it had been looked at */
+        memcpy(p->ids + p->nkept, p->withheld, p->nwithheld * sizeof *p->ids);
+        rows += p->nkept + p->nwithheld;
+        if (rc == STORE_ERR_FULL)
+            in->stats.refused_full++;
+        else
+            in->stats.refused_error++;
+        intake_refuse_ids(in, &p->id, reason, p->ids, p->nkept + p->nwithheld);
+    }
+    if (rc == STORE_ERR_FULL) {
+        /* loud, but once per episode and then every 100th batch: the
+         * gateways resend every few seconds */
+        if (!in->full_logged || in->stats.refused_full % 100 < in->ngroup)
+            clog_msg(CLOG_ERROR, "intake: DISK FULL, NOT storing or acknowledging records "
+                     "(%llu batches refused so far; gateways keep them and resend): %s",
+                     (unsigned long long)in->stats.refused_full, err);
+        in->full_logged = 1;
+    } else {
+        clog_msg(CLOG_ERROR, "intake: cannot store a group of %zu batches (%zu rows, first "
+                 "from %s), NOT acknowledged: %s", in->ngroup, rows,
+                 in->ngroup ? in->group[0].g->name : "?", err);
+    }
+    intake_group_clear(in);
+}
+
+/* Commit the open group, then, and only then, acknowledge each of its
+ * batches (and refuse their rows of unknown devices). */
+static void intake_flush(struct intake *in)
+{
+    char err[512];
+    size_t i, k;
+    int rc = STORE_OK;
+
+    if (!in->ngroup)
+        return;
+    if (in->txn_open) {
+        in->txn_open = 0;
+        rc = store_commit(in->store, err, sizeof err);
+    }
+    if (rc != STORE_OK) {
+        intake_group_failed(in, rc, err);
+        return;
+    }
+    if (in->full_logged) {
+        clog_msg(CLOG_WARN, "intake: storing again after a full disk");
+        in->full_logged = 0;
+    }
+    /* committed: from here on the ACKs may leave */
+    in->stopped = 0;
+    in->stop_reason[0] = 0;
+    for (i = 0; i < in->ngroup; i++) {
+        struct intake_pending *p = &in->group[i];
+        in->stats.batches++;
+        in->last_batch_ms[p->g - in->allowed.gw] = now_ms();
+        for (k = 0; k < p->nkept; k++) {
+            switch (p->outcome[k]) {
+            case STORE_INSERTED: in->stats.rows_inserted++; break;
+            case STORE_DUPLICATE: in->stats.rows_duplicate++; break;
+            case STORE_UNVERIFIED: break; /* counted by reason in intake_verify */
+            case STORE_QUARANTINED:
+                in->stats.rows_quarantined++;
+                clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s does not decode; kept "
+                         "in rejected_records", (unsigned long)p->device[k],
+                         (unsigned long)p->counter[k], p->g->name);
+                break;
+            case STORE_CONFLICT:
+                in->stats.rows_conflict++;
+                clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s differs from the copy "
+                         "already stored; the first is kept", (unsigned long)p->device[k],
+                         (unsigned long)p->counter[k], p->g->name);
+                break;
+            }
+        }
+        clog_msg(CLOG_DEBUG, "intake: batch of %zu rows from %s committed (%zu withheld, "
+                 "group of %zu)", p->nkept, p->g->name, p->nwithheld, in->ngroup);
+        if (p->nkept) {
+            in->reply.type = UPSTREAM_ACK;
+            in->reply.reason = 0;
+            in->reply.count = (uint16_t)p->nkept;
+            memcpy(in->reply.ids, p->ids, p->nkept * sizeof *p->ids);
+            intake_send(in, &p->id, &in->reply);
+        }
+        if (p->nwithheld)
+            intake_refuse_ids(in, &p->id, UPSTREAM_REFUSED_UNKNOWN_DEVICE, p->withheld,
+                              p->nwithheld);
+    }
+    in->stats.groups++;
+    intake_group_clear(in);
+}
+
+/* One BATCH from one gateway: decode, check, and store it into the open
+ * group (opening one if needed). Its ACK waits for intake_flush. */
 static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
 {
     const char *user = zmq_msg_gets(body, "User-Id");
     const struct zap_gateway *g = zap_allowed_by_name(&in->allowed, user);
+    struct intake_pending *p;
     char err[512];
     size_t n = 0, i, nkept, nwithheld = 0;
-    int64_t gw;
+    int64_t gw = 0;
     int rc;
 
     if (!g) {
@@ -406,55 +525,48 @@ static void intake_batch(struct intake *in, zmq_msg_t *id, zmq_msg_t *body)
         return;
     }
     nkept = intake_verify(in, g, n, &nwithheld);
-    rc = intake_gateway_id(in, g, &gw, err, sizeof err);
+    if (in->ngroup == INTAKE_GROUP_BATCHES)
+        intake_flush(in); /* cannot happen: intake_step stops gathering there */
+    p = &in->group[in->ngroup++];
+    zmq_msg_init(&p->id);
+    zmq_msg_copy(&p->id, id);
+    p->g = g;
+    p->nkept = nkept;
+    p->nwithheld = nwithheld;
+    memcpy(p->withheld, in->withheld, nwithheld * sizeof *p->withheld);
+    for (i = 0; i < nkept; i++) {
+        p->ids[i] = in->kept[i].id;
+        p->device[i] = in->kept[i].device;
+        p->counter[i] = in->kept[i].counter;
+    }
+    /* begin first: a gateway seen for the first time is then registered
+     * inside the group, and rolled back with it (intake_group_failed) */
+    if (nkept && !in->txn_open && store_can_group(in->store)) {
+        rc = store_begin(in->store, err, sizeof err);
+        in->txn_open = rc == STORE_OK;
+    }
+    if (rc == STORE_OK)
+        rc = intake_gateway_id(in, g, &gw, err, sizeof err);
     if (rc == STORE_OK && nkept)
         rc = store_put_checked(in->store, gw, in->kept, in->kept_unverified, nkept, now_ms(),
                                in->outcomes, err, sizeof err);
-    if (rc == STORE_OK && nkept)
-        rc = store_commit(in->store, err, sizeof err);
     if (rc != STORE_OK) {
-        intake_store_failed(in, id, g, rc, n, err);
+        /* roll back the whole group (a failed put already did) and
+         * refuse all of it */
+        if (in->txn_open)
+            store_rollback(in->store);
+        in->txn_open = 0;
+        intake_group_failed(in, rc, err);
         return;
     }
-    if (in->full_logged) {
-        clog_msg(CLOG_WARN, "intake: storing again after a full disk");
-        in->full_logged = 0;
+    for (i = 0; i < nkept; i++)
+        p->outcome[i] = (uint8_t)in->outcomes[i];
+    if (!store_can_group(in->store)) {
+        /* a backend of one batch per transaction (store.h): the put
+         * opened it; commit and acknowledge this batch now */
+        in->txn_open = nkept > 0;
+        intake_flush(in);
     }
-    /* committed: from here on the ACK may leave */
-    in->stats.batches++;
-    in->stopped = 0;
-    in->stop_reason[0] = 0;
-    in->last_batch_ms[g - in->allowed.gw] = now_ms();
-    for (i = 0; i < nkept; i++) {
-        switch (in->outcomes[i]) {
-        case STORE_INSERTED: in->stats.rows_inserted++; break;
-        case STORE_DUPLICATE: in->stats.rows_duplicate++; break;
-        case STORE_UNVERIFIED: break; /* counted by reason in intake_verify */
-        case STORE_QUARANTINED:
-            in->stats.rows_quarantined++;
-            clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s does not decode; kept in "
-                 "rejected_records", (unsigned long)in->kept[i].device,
-                 (unsigned long)in->kept[i].counter, g->name);
-            break;
-        case STORE_CONFLICT:
-            in->stats.rows_conflict++;
-            clog_msg(CLOG_WARN, "intake: record %08lx/%lu from %s differs from the copy already "
-                 "stored; the first is kept", (unsigned long)in->kept[i].device,
-                 (unsigned long)in->kept[i].counter, g->name);
-            break;
-        }
-        in->reply.ids[i] = in->kept[i].id;
-    }
-    clog_msg(CLOG_DEBUG, "intake: batch of %zu rows from %s committed (%zu withheld)", nkept,
-             g->name, nwithheld);
-    if (nkept) {
-        in->reply.type = UPSTREAM_ACK;
-        in->reply.reason = 0;
-        in->reply.count = (uint16_t)nkept;
-        intake_send(in, id, &in->reply);
-    }
-    if (nwithheld)
-        intake_refuse_ids(in, id, UPSTREAM_REFUSED_UNKNOWN_DEVICE, in->withheld, nwithheld);
 }
 
 /* Receive and handle one message; 0 when none was pending. */
@@ -495,23 +607,57 @@ static int intake_one(struct intake *in)
     return 1;
 }
 
-int intake_step(struct intake *in, int timeout_ms)
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int intake_poll(struct intake *in, int timeout_ms)
 {
     zmq_pollitem_t items[2];
-    int rc, handled = 0;
     memset(items, 0, sizeof items);
     items[0].socket = in->router;
     items[0].events = ZMQ_POLLIN;
     items[1].socket = zap_socket(in->zap);
     items[1].events = ZMQ_POLLIN;
-    rc = zmq_poll(items, 2, timeout_ms);
+    return zmq_poll(items, 2, timeout_ms);
+}
+
+int intake_step(struct intake *in, int timeout_ms)
+{
+    int rc, handled = 0;
+    int64_t first = 0;
+    rc = intake_poll(in, timeout_ms);
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : INTAKE_ERR_ZMQ;
     zap_handle(in->zap);
-    while (handled < INTAKE_BATCHES_PER_STEP && intake_one(in)) {
-        handled++;
-        zap_handle(in->zap); /* a handshake waiting on us is never starved */
+    /* Gather a group: every batch already waiting, and those that follow
+     * within INTAKE_GROUP_IDLE_MS of each other, for at most
+     * INTAKE_GROUP_MS and INTAKE_GROUP_BATCHES; then one commit. */
+    while (handled < INTAKE_GROUP_BATCHES) {
+        if (intake_one(in)) {
+            handled++;
+            if (in->ngroup && !first)
+                first = mono_ms();
+            zap_handle(in->zap); /* a handshake waiting on us is never starved */
+            continue;
+        }
+        if (!in->ngroup)
+            break;
+        {
+            int64_t left = INTAKE_GROUP_MS - (mono_ms() - first);
+            if (left <= 0)
+                break;
+            rc = intake_poll(in, (int)(left < INTAKE_GROUP_IDLE_MS ? left
+                                                                   : INTAKE_GROUP_IDLE_MS));
+            if (rc <= 0)
+                break; /* quiet (or EINTR): commit what we have */
+            zap_handle(in->zap);
+        }
     }
+    intake_flush(in);
     return handled;
 }
 

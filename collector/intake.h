@@ -4,18 +4,26 @@
  *
  * Design note. One thread, one loop: zmq_poll over the ROUTER and the ZAP
  * handler's socket; each BATCH is decoded (upstream.h's codec, the same
- * code the gateway encodes with), stored in one transaction (store.h) and
- * answered with an ACK listing every row id of the batch, sent only after
- * store_commit returned. If the store cannot commit (disk full, I/O error)
- * the intake answers REFUSED instead, logs it loudly, keeps the connection
- * and keeps trying with every batch the gateway resends: no record is
- * acknowledged that is not on disk, and none is lost, since the gateway
- * keeps it.
+ * code the gateway encodes with) and checked. Group commit: the batches
+ * that arrive together (all that are waiting, then more as long as they
+ * keep coming within 2 ms of each other, for at most 20 ms and 32 batches,
+ * from any number of gateways) are stored in ONE transaction (store_begin,
+ * store_put_checked per batch, store_commit: one fsync for all), and only
+ * after store_commit returned is each batch answered with an ACK listing
+ * every row id of it. If the store cannot store or commit (disk full, I/O
+ * error) the whole group is rolled back and EVERY batch of it is answered
+ * REFUSED with the reason; the intake logs it loudly, keeps the
+ * connections and keeps trying with every batch the gateways resend: no
+ * record is acknowledged that is not on disk, none is stored in part, and
+ * none is lost, since the gateways keep them. The wait costs no ack
+ * latency that matters: a gateway's acks to handhelds leave only at the
+ * next whole second (docs/protocol.md §3.1).
  *
  * The sender of a batch is the authenticated gateway (the ZAP user id on
  * the message, see zap.h), never a field in the message.
  *
- * A batch is at most 256 rows; a commit (one fsync) dominates its cost.
+ * A batch is at most 256 rows; a commit (one fsync, and the WAL pages of
+ * every index leaf it touched) dominates its cost, hence the groups.
  * Only intake.c and zap.c include zmq.h.
  */
 #ifndef LOFTE_INTAKE_H
@@ -56,6 +64,7 @@ struct intake_config {
 
 struct intake_stats {
     uint64_t batches;            /* decoded and committed */
+    uint64_t groups;             /* commits: batches / groups is the group size */
     uint64_t rows_inserted;
     uint64_t rows_duplicate;
     uint64_t rows_conflict;      /* same (device, counter), other bytes: logged */
@@ -91,9 +100,9 @@ void intake_close(struct intake *in);
 const char *intake_endpoint(const struct intake *in);
 
 /* Wait up to timeout_ms for work, then handle every pending authentication
- * request and batch (a few dozen at most, so ZAP is never starved). A
- * batch is always finished before it returns. Returns the number of
- * batches handled, or INTAKE_ERR_ZMQ if polling failed (EINTR is not a
+ * request and gather one group of batches (at most 32, 20 ms), commit it
+ * and answer each batch of it. A group is always committed (or refused)
+ * and answered before it returns. Returns the number of messages handled, or INTAKE_ERR_ZMQ if polling failed (EINTR is not a
  * failure: it returns 0 so the caller can look at its signal flag). */
 int intake_step(struct intake *in, int timeout_ms);
 /* intake_step until *stop becomes nonzero (set from a signal handler). */

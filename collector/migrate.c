@@ -10,17 +10,28 @@
 #include "store.h"
 
 /* The SQLite store's schema version this copies (store_sqlite.c). */
-#define MIGRATE_SQLITE_VERSION 2
+#define MIGRATE_SQLITE_VERSION 3
 
 /* In dependency order; calendar is the same on both sides (filled by
  * each store) and not copied. has_id: an identity column to move on. */
 static const struct {
     const char *name;
     int has_id;
+    const char *columns; /* NULL: every column, the same on both sides */
 } migrate_tables[] = {
-    {"gateways", 1},         {"records", 1}, {"receptions", 1}, {"rejected_records", 1},
-    {"unverified_records", 1}, {"daily", 0}, {"undated", 0},    {"rollup_state", 0},
-    {"retention", 0},
+    {"gateways", 1, NULL},
+    {"records", 1, NULL},
+    /* SQLite's schema 3 keys receptions by records.id (its `record`
+     * column, for fewer bytes written per record); PostgreSQL keys them by
+     * (gateway, device, counter) and has no such column */
+    {"receptions", 1, "id, gateway, station, device, counter, rx_time_ms, rx_utc, rssi_dBm,"
+                      " snr_dB, freq_hz, sf, bw_kHz, received_at"},
+    {"rejected_records", 1, NULL},
+    {"unverified_records", 1, NULL},
+    {"daily", 0, NULL},
+    {"undated", 0, NULL},
+    {"rollup_state", 0, NULL},
+    {"retention", 0, NULL},
 };
 #define MIGRATE_NTABLES (sizeof migrate_tables / sizeof migrate_tables[0])
 
@@ -128,16 +139,16 @@ static long long sq_int(sqlite3 *db, const char *sql)
 }
 
 /* COPY one table; *rows gets the count. */
-static int copy_table(sqlite3 *db, PGconn *c, const char *table, long long *rows, char *err,
-                      size_t errlen)
+static int copy_table(sqlite3 *db, PGconn *c, const char *table, const char *columns,
+                      long long *rows, char *err, size_t errlen)
 {
-    char sql[160];
+    char sql[320];
     struct line cols = {0}, l = {0};
     sqlite3_stmt *q = NULL;
     PGresult *r;
     int i, n, rc = MIGRATE_ERR_COPY, step;
     *rows = 0;
-    snprintf(sql, sizeof sql, "SELECT * FROM %s", table);
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s", columns ? columns : "*", table);
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
         errbuf_say(err, errlen, "cannot read %s from the SQLite database: %s", table,
                    sqlite3_errmsg(db));
@@ -294,7 +305,8 @@ int migrate_run(const char *sqlite_path, const char *uri, FILE *log, char *err, 
     }
     for (i = 0; i < MIGRATE_NTABLES; i++) {
         long long rows = 0;
-        if ((rc = copy_table(db, c, migrate_tables[i].name, &rows, err, errlen)) != MIGRATE_OK)
+        if ((rc = copy_table(db, c, migrate_tables[i].name, migrate_tables[i].columns, &rows,
+                              err, errlen)) != MIGRATE_OK)
             goto out;
         if (migrate_tables[i].has_id) {
             char sql[256];

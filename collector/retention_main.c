@@ -43,7 +43,7 @@
 /* The collector store's identity (keep in step with collector/store.c):
  * PRAGMA application_id 'LOCS' and the schema version it writes. */
 #define STORE_APPLICATION_ID 0x4C4F4353
-#define STORE_SCHEMA_VERSION 2 /* 2 added unverified_records; 1 is read too */
+#define STORE_SCHEMA_VERSION 3 /* 3 keyed receptions by record; 2 added unverified_records; 1 and 2 are read too */
 
 #define KEEP_DAYS_MAX 36500
 
@@ -192,7 +192,7 @@ static int check_schema(sqlite3 *db, const char *path, char *err, size_t errlen)
         return say(err, errlen, "cannot read %s: %s", path, sqlite3_errmsg(db));
     if (app != STORE_APPLICATION_ID)
         return say(err, errlen, "%s is not a lofte collector database", path);
-    if (ver != STORE_SCHEMA_VERSION && ver != 1)
+    if (ver < 1 || ver > STORE_SCHEMA_VERSION)
         return say(err, errlen, "%s has collector schema version %" PRId64 ", which this "
                    "lofte-retention does not know (it knows version %d): refusing to delete "
                    "anything", path, ver, STORE_SCHEMA_VERSION);

@@ -516,10 +516,12 @@ int retention_prune(sqlite3 *db, int32_t older_than_day, int32_t reported_throug
 
 int retention_was_pruned(sqlite3 *db, int64_t device, int64_t counter)
 {
-    sqlite3_stmt *s = NULL;
+    /* called for every ingested row: prepared once per connection, like
+     * rollup_apply's statements (preparing cost a fifth of a row's work) */
+    sqlite3_stmt *s = cached_stmt(
+        db, ROLLUP_TAG "SELECT counter_max >= ?2 FROM retention WHERE device = ?1");
     int rc;
-    if (sqlite3_prepare_v2(db, "SELECT counter_max >= ?2 FROM retention WHERE device = ?1", -1,
-                           &s, NULL) != SQLITE_OK) {
+    if (!s) {
         /* No retention table: nothing was ever pruned on this database. */
         return sqlite3_errcode(db) == SQLITE_ERROR ? 0 : ROLLUP_ERR_SQL;
     }
@@ -530,6 +532,7 @@ int retention_was_pruned(sqlite3 *db, int64_t device, int64_t counter)
         rc = sqlite3_column_int(s, 0) ? 1 : 0;
     else
         rc = rc == SQLITE_DONE ? 0 : ROLLUP_ERR_SQL;
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
     return rc;
 }

@@ -82,6 +82,18 @@ int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_r
                                 errlen);
 }
 
+int store_begin(struct store *st, char *err, size_t errlen)
+{
+    if (!st->ops->begin) /* a backend whose batches are transactions of their own */
+        return STORE_ERR_TXN;
+    return st->ops->begin(st, err, errlen);
+}
+
+int store_can_group(const struct store *st)
+{
+    return st->ops->begin != NULL;
+}
+
 int store_commit(struct store *st, char *err, size_t errlen)
 {
     return st->ops->commit(st, err, errlen);

@@ -12,8 +12,9 @@
  * "ON CONFLICT DO NOTHING", so a batch resent after a lost ACK, or the same
  * radio frame relayed by two gateways, stores the record once; each
  * gateway's reception of it is a row in `receptions` (UNIQUE per gateway).
- * One batch is one transaction, committed with synchronous=FULL; the intake
- * acknowledges a batch only after store_commit returned STORE_OK.
+ * One batch, or a group of batches (store_begin), is one transaction,
+ * committed with synchronous=FULL; the intake acknowledges a batch only
+ * after store_commit of its transaction returned STORE_OK.
  *
  * Voids: an admin.void record cancels an earlier record of its device by
  * setting that record's voided_by to the void's counter. A void that
@@ -74,18 +75,35 @@ const char *store_backend_name(const struct store *st);
 void store_close(struct store *st);
 
 /* The gateways row for this authenticated gateway (created on first sight,
- * public key updated when it was re-keyed); commits by itself. */
+ * public key updated when it was re-keyed); commits by itself, unless
+ * called inside a group (store_begin), which it then joins. */
 int store_gateway(struct store *st, const char *name, const char *public_z85, int64_t *id,
                   char *err, size_t errlen);
 
-/* Begin a transaction and store n rows from gateway gateway_id; outcomes[i]
- * says what happened to rows[i]. received_ms (Unix ms) stamps the batch.
- * On error the batch is already rolled back and nothing may be acked;
- * STORE_ERR_FULL says the disk is full. */
+/* Group commit: open one transaction for several batches (the intake puts
+ * every batch that arrived within a few milliseconds into it, then commits
+ * once and only then acknowledges them all). Between store_begin and
+ * store_commit any number of store_put_batch/store_put_checked calls add to
+ * the same transaction; if one of them fails, the WHOLE group is rolled
+ * back (nothing of any of its batches is stored) and none may be acked.
+ * STORE_ERR_TXN if a transaction is already open. store_gateway inside a
+ * group is part of it: the id it returns is gone if the group is rolled
+ * back. */
+int store_begin(struct store *st, char *err, size_t errlen);
+/* Whether this backend takes groups. The SQLite store does; the
+ * PostgreSQL store keeps one batch per transaction (it retries a batch on
+ * deadlock with other collectors, docs/postgresql.md), so the intake
+ * commits its batches one by one there. */
+int store_can_group(const struct store *st);
+
+/* Store n rows from gateway gateway_id; outcomes[i] says what happened to
+ * rows[i]. received_ms (Unix ms) stamps the batch. Outside store_begin it
+ * begins a transaction of its own, which store_commit ends (a second put
+ * before that commit is STORE_ERR_TXN). On error the transaction (the
+ * batch, or the whole group) is already rolled back and nothing may be
+ * acked; STORE_ERR_FULL says the disk is full. */
 int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row *rows, size_t n,
                     int64_t received_ms, enum store_outcome *outcomes, char *err, size_t errlen);
-/* Commit the batch, synchronous=FULL. Only after STORE_OK may it be acked.
- * On failure the batch is rolled back. */
 /* store_put_batch, where unverified (NULL: none) names, per row, why the
  * collector could not verify its device tag (verify.h): such a row goes to
  * unverified_records, never to records or receptions, so it can neither
@@ -93,6 +111,8 @@ int store_put_batch(struct store *st, int64_t gateway_id, const struct spool_row
 int store_put_checked(struct store *st, int64_t gateway_id, const struct spool_row *rows,
                       const char *const *unverified, size_t n, int64_t received_ms,
                       enum store_outcome *outcomes, char *err, size_t errlen);
+/* Commit the batch or the group, synchronous=FULL. Only after STORE_OK may
+ * any of it be acked. On failure all of it is rolled back. */
 int store_commit(struct store *st, char *err, size_t errlen);
 void store_rollback(struct store *st);
 

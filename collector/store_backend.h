@@ -21,6 +21,9 @@ struct store_ops {
     int (*put_checked)(struct store *st, int64_t gateway_id, const struct spool_row *rows,
                        const char *const *unverified, size_t n, int64_t received_ms,
                        enum store_outcome *outcomes, char *err, size_t errlen);
+    /* a group: the put_checked calls until commit/rollback share one
+     * transaction (collector/intake.c's group commit) */
+    int (*begin)(struct store *st, char *err, size_t errlen);
     int (*commit)(struct store *st, char *err, size_t errlen);
     void (*rollback)(struct store *st);
 };

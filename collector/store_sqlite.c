@@ -41,8 +41,51 @@ static void sqlite_store_rollback(struct sqlite_store *st);
 #define STORE_APPLICATION_ID 0x4C4F4353
 /* Bump, and add a migration in store_schema(), when the schema changes. */
 /* 2: unverified_records. Every CREATE is IF NOT EXISTS, so running the
- * schema again is the migration from 1. */
-#define STORE_SCHEMA_VERSION 2
+ * schema again is the migration from 1.
+ * 3: receptions UNIQUE(record, gateway) instead of (gateway, device,
+ * counter); the table is rebuilt (store_migrate_receptions). */
+#define STORE_SCHEMA_VERSION 3
+
+/* The receptions table, also built by the migration from schema 2. Its
+ * unique key leads with the record's id (records.id), which grows with
+ * every new record: a commit appends to one index leaf instead of
+ * touching one leaf per device, as UNIQUE(gateway, device, counter) did
+ * (docs/performance.md, "Bytes written per record"). */
+#define STORE_RECEPTIONS_COLUMNS \
+    "(\n" \
+    "  -- one row per gateway that relayed a record: the same radio frame may reach several\n" \
+    "  id INTEGER PRIMARY KEY,\n" \
+    "  record INTEGER NOT NULL,         -- records.id of the record it carried\n" \
+    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n" \
+    "  station INTEGER NOT NULL,        -- the station id the gateway acknowledges with\n" \
+    "  device INTEGER NOT NULL,         -- with counter: the record, records(device, counter)\n" \
+    "  counter INTEGER NOT NULL,\n" \
+    "  rx_time_ms INTEGER NOT NULL,     -- Unix ms when the frame ended on air; 0 = unknown\n" \
+    "  rx_utc TEXT,                     -- the same, ISO 8601; NULL when unknown\n" \
+    "  rssi_dBm INTEGER NOT NULL,\n" \
+    "  snr_dB REAL NOT NULL,\n" \
+    "  freq_hz INTEGER NOT NULL,\n" \
+    "  sf INTEGER NOT NULL,             -- LoRa spreading factor 7..12\n" \
+    "  bw_kHz INTEGER NOT NULL,\n" \
+    "  received_at TEXT NOT NULL,       -- UTC when the collector committed it\n" \
+    "  UNIQUE(record, gateway)\n" \
+    ");\n"
+
+/* Schema 2 -> 3: receptions keyed by the record's id. The views that read
+ * receptions are dropped and made again by store_open (store_views). Every
+ * reception has its record (retention deletes both together), so the
+ * join keeps them all; the counts are checked after the copy. */
+static const char store_migrate_receptions_sql[] =
+    "DROP VIEW IF EXISTS reception_quality;\n"
+    "CREATE TABLE receptions_v3" STORE_RECEPTIONS_COLUMNS
+    "INSERT INTO receptions_v3(id, record, gateway, station, device, counter, rx_time_ms,"
+    " rx_utc, rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
+    " SELECT x.id, r.id, x.gateway, x.station, x.device, x.counter, x.rx_time_ms, x.rx_utc,"
+    " x.rssi_dBm, x.snr_dB, x.freq_hz, x.sf, x.bw_kHz, x.received_at"
+    " FROM receptions x JOIN records r ON r.device = x.device AND r.counter = x.counter;\n";
+static const char store_migrate_receptions_swap_sql[] =
+    "DROP TABLE receptions;\n"
+    "ALTER TABLE receptions_v3 RENAME TO receptions;\n";
 
 static const char store_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS gateways(\n"
@@ -87,23 +130,7 @@ static const char store_schema_sql[] =
     ");\n"
     "CREATE INDEX IF NOT EXISTS records_void_target ON records(device, void_counter)\n"
     "  WHERE void_counter IS NOT NULL;\n"
-    "CREATE TABLE IF NOT EXISTS receptions(\n"
-    "  -- one row per gateway that relayed a record: the same radio frame may reach several\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  gateway INTEGER NOT NULL REFERENCES gateways(id),\n"
-    "  station INTEGER NOT NULL,        -- the station id the gateway acknowledges with\n"
-    "  device INTEGER NOT NULL,         -- with counter: the record, records(device, counter)\n"
-    "  counter INTEGER NOT NULL,\n"
-    "  rx_time_ms INTEGER NOT NULL,     -- Unix ms when the frame ended on air; 0 = unknown\n"
-    "  rx_utc TEXT,                     -- the same, ISO 8601; NULL when unknown\n"
-    "  rssi_dBm INTEGER NOT NULL,\n"
-    "  snr_dB REAL NOT NULL,\n"
-    "  freq_hz INTEGER NOT NULL,\n"
-    "  sf INTEGER NOT NULL,             -- LoRa spreading factor 7..12\n"
-    "  bw_kHz INTEGER NOT NULL,\n"
-    "  received_at TEXT NOT NULL,       -- UTC when the collector committed it\n"
-    "  UNIQUE(gateway, device, counter)\n"
-    ");\n"
+    "CREATE TABLE IF NOT EXISTS receptions" STORE_RECEPTIONS_COLUMNS
     "CREATE TABLE IF NOT EXISTS rejected_records(\n"
     "  -- authentic records this collector cannot decode (a device newer than the collector?):\n"
     "  -- kept for a later version, never counted\n"
@@ -184,6 +211,9 @@ enum {
     ST_RX_INSERT,
     ST_REJECT,
     ST_UNVERIFIED,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
     ST_COUNT
 };
 
@@ -203,7 +233,7 @@ static const char *const store_sql[ST_COUNT] = {
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
         " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
         " ON CONFLICT(device, counter) DO NOTHING",
-    [ST_REC_WIRE] = "SELECT wire FROM records WHERE device = ?1 AND counter = ?2",
+    [ST_REC_WIRE] = "SELECT wire, id FROM records WHERE device = ?1 AND counter = ?2",
     /* a new void (?3 = its counter) cancels its earlier target ?2; the
      * lowest void counter wins, so arrival order does not matter */
     [ST_VOID_APPLY] =
@@ -229,15 +259,21 @@ static const char *const store_sql[ST_COUNT] = {
         " AND category <> 'admin' AND voided_by IS NULL",
     [ST_RX_INSERT] =
         "INSERT INTO receptions(gateway, station, device, counter, rx_time_ms, rx_utc,"
-        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-        " ON CONFLICT(gateway, device, counter) DO NOTHING",
+        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at, record)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        " ON CONFLICT(record, gateway) DO NOTHING",
     [ST_REJECT] =
         "INSERT INTO rejected_records(gateway, device, counter, reason, wire, received_at)"
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(device, counter) DO NOTHING",
     [ST_UNVERIFIED] =
         "INSERT INTO unverified_records(gateway, device, counter, reason, wire, frame,"
         " received_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* transaction control too: sqlite3_exec would parse the text on every
+     * batch. IMMEDIATE: take the write lock now; a busy file fails before
+     * any row. */
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
 };
 
 struct sqlite_store {
@@ -246,6 +282,7 @@ struct sqlite_store {
     sqlite3_stmt *st[ST_COUNT];
     char *path;
     int in_txn;
+    int group;      /* the open transaction was begun by store_begin */
 };
 
 /* A full disk may surface as SQLITE_FULL or as an I/O error with ENOSPC;
@@ -281,6 +318,31 @@ static int store_pragma_int(struct sqlite_store *st, const char *sql, int64_t *v
     return rc;
 }
 
+/* Schema 2 (or 1) -> 3, inside store_schema's transaction: a crash or a
+ * failure leaves schema 2 as it was. */
+static int store_migrate_receptions(struct sqlite_store *st, char *err, size_t errlen)
+{
+    int64_t before = -1, after = -2;
+    int rc;
+    if (store_pragma_int(st, "SELECT count(*) FROM receptions", &before) != SQLITE_OK)
+        return store_fail(st, sqlite3_errcode(st->db), err, errlen, "cannot count receptions");
+    if ((rc = store_exec(st, store_migrate_receptions_sql, err, errlen)) != STORE_OK)
+        return rc;
+    if (store_pragma_int(st, "SELECT count(*) FROM receptions_v3", &after) != SQLITE_OK)
+        return store_fail(st, sqlite3_errcode(st->db), err, errlen, "cannot count receptions");
+    if (after != before) {
+        errbuf_say(err, errlen, "collector database %s: %lld of %lld receptions have no record; "
+                   "not migrated to schema 3, nothing changed", st->path,
+                   (long long)(before - after), (long long)before);
+        return STORE_ERR_OPEN;
+    }
+    if ((rc = store_exec(st, store_migrate_receptions_swap_sql, err, errlen)) != STORE_OK)
+        return rc;
+    clog_msg(CLOG_INFO, "store: %s migrated to schema 3 (%lld receptions keyed by record)",
+             st->path, (long long)after);
+    return STORE_OK;
+}
+
 static int store_schema(struct sqlite_store *st, char *err, size_t errlen)
 {
     int64_t app = 0, ver = 0;
@@ -308,6 +370,10 @@ static int store_schema(struct sqlite_store *st, char *err, size_t errlen)
         return rc;
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
              STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+    if (ver >= 1 && ver < 3 && (rc = store_migrate_receptions(st, err, errlen)) != STORE_OK) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
     if ((rc = store_exec(st, store_schema_sql, err, errlen)) != STORE_OK ||
         (rc = store_exec(st, sql, err, errlen)) != STORE_OK) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -372,6 +438,13 @@ static int sqlite_store_open(struct store **out, const char *path, const struct 
     if ((rc = store_exec(st, "PRAGMA journal_mode = WAL", err, errlen)) != STORE_OK ||
         (rc = store_exec(st, "PRAGMA synchronous = FULL", err, errlen)) != STORE_OK ||
         (rc = store_exec(st, "PRAGMA foreign_keys = ON", err, errlen)) != STORE_OK ||
+        /* Checkpoint every 4000 WAL pages (16 MB) instead of 1000: a page
+         * the intake dirties in commit after commit (the index leaf of a
+         * busy device, the day's rollup) is copied into the database once
+         * per checkpoint, so this takes about a quarter of the bytes
+         * written per record away (docs/performance.md); the WAL file
+         * stays about 16 MB. */
+        (rc = store_exec(st, "PRAGMA wal_autocheckpoint = 4000", err, errlen)) != STORE_OK ||
         (rc = store_schema(st, err, errlen)) != STORE_OK) {
         sqlite_store_close(st);
         return rc == STORE_ERR_SCHEMA ? rc : STORE_ERR_OPEN;
@@ -513,7 +586,8 @@ static int store_unroll_target(struct sqlite_store *st, int64_t device, int64_t 
 }
 
 static int store_record(struct sqlite_store *st, const struct spool_row *row, const struct record *r,
-                        const char *now, int *inserted, char *err, size_t errlen)
+                        const char *now, int *inserted, int64_t *record_id, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_INSERT];
     const struct record_activity_info *info = record_activity_info(r->activity);
@@ -580,6 +654,8 @@ static int store_record(struct sqlite_store *st, const struct spool_row *row, co
     *inserted = sqlite3_changes(st->db) > 0;
     if (!*inserted)
         return STORE_OK;
+    /* now: the rollup upserts below move last_insert_rowid */
+    *record_id = sqlite3_last_insert_rowid(st->db);
 
     if (r->activity == ACT_ADMIN_VOID) {
         /* a void names an EARLIER record of its device (protocol.md §2.3) */
@@ -652,13 +728,14 @@ static int store_pruned(struct sqlite_store *st, const struct spool_row *row, co
 
 /* Same (device, counter) already stored: the same bytes, or not? */
 static int store_same_bytes(struct sqlite_store *st, const struct spool_row *row, int *same,
-                            char *err, size_t errlen)
+                            int64_t *record_id, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_REC_WIRE];
     int rc;
     sqlite3_bind_int64(q, 1, row->device);
     sqlite3_bind_int64(q, 2, row->counter);
     rc = sqlite3_step(q);
+    *record_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
     *same = rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == row->record_len &&
             memcmp(sqlite3_column_blob(q, 0), row->record, row->record_len) == 0;
     sqlite3_reset(q);
@@ -669,7 +746,7 @@ static int store_same_bytes(struct sqlite_store *st, const struct spool_row *row
 }
 
 static int store_reception(struct sqlite_store *st, int64_t gateway_id, const struct spool_row *row,
-                           const char *now, char *err, size_t errlen)
+                           int64_t record_id, const char *now, char *err, size_t errlen)
 {
     sqlite3_stmt *q = st->st[ST_RX_INSERT];
     char rx_utc[32];
@@ -690,6 +767,7 @@ static int store_reception(struct sqlite_store *st, int64_t gateway_id, const st
     sqlite3_bind_int(q, 10, row->rx.sf);
     sqlite3_bind_int(q, 11, row->rx.bw_kHz);
     sqlite3_bind_text(q, 12, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 13, record_id);
     return store_step(st, q, err, errlen, "cannot insert a reception");
 }
 
@@ -732,19 +810,21 @@ static int sqlite_store_put_checked(struct sqlite_store *st, int64_t gateway_id,
     size_t i;
     int rc;
 
-    if (st->in_txn) {
+    if (st->in_txn && !st->group) {
         errbuf_say(err, errlen, "collector database %s: a batch is already open", st->path);
         return STORE_ERR_TXN;
     }
     store_utc_ms(received_ms, now);
-    /* IMMEDIATE: take the write lock now; a busy file fails before any row */
-    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err, errlen)) != STORE_OK)
-        return rc;
-    st->in_txn = 1;
+    if (!st->in_txn) {
+        if ((rc = store_step(st, st->st[ST_BEGIN], err, errlen, "cannot begin")) != STORE_OK)
+            return rc;
+        st->in_txn = 1;
+    }
     for (i = 0; i < n; i++) {
         const struct spool_row *row = &rows[i];
         struct record r;
         int inserted = 0, same = 1, pruned = 0, dec;
+        int64_t record_id = 0;
         dec = record_decode(row->record, row->record_len, &r);
         if (unverified && unverified[i]) {
             /* not in records: it must not take the genuine record's place */
@@ -757,11 +837,11 @@ static int sqlite_store_put_checked(struct sqlite_store *st, int64_t gateway_id,
                    pruned) {
             outcomes[i] = STORE_DUPLICATE; /* stored, counted and pruned before */
         } else if (rc == STORE_OK) {
-            rc = store_record(st, row, &r, now, &inserted, err, errlen);
+            rc = store_record(st, row, &r, now, &inserted, &record_id, err, errlen);
             if (rc == STORE_OK && !inserted)
-                rc = store_same_bytes(st, row, &same, err, errlen);
+                rc = store_same_bytes(st, row, &same, &record_id, err, errlen);
             if (rc == STORE_OK)
-                rc = store_reception(st, gateway_id, row, now, err, errlen);
+                rc = store_reception(st, gateway_id, row, record_id, now, err, errlen);
             outcomes[i] = inserted ? STORE_INSERTED : same ? STORE_DUPLICATE : STORE_CONFLICT;
         }
         if (rc != STORE_OK) {
@@ -779,6 +859,21 @@ static int sqlite_store_put_checked(struct sqlite_store *st, int64_t gateway_id,
     return STORE_OK;
 }
 
+static int sqlite_store_begin(struct sqlite_store *st, char *err, size_t errlen)
+{
+    int rc;
+    if (st->in_txn) {
+        errbuf_say(err, errlen, "collector database %s: a transaction is already open",
+                   st->path);
+        return STORE_ERR_TXN;
+    }
+    if ((rc = store_step(st, st->st[ST_BEGIN], err, errlen, "cannot begin")) != STORE_OK)
+        return rc;
+    st->in_txn = 1;
+    st->group = 1;
+    return STORE_OK;
+}
+
 static int sqlite_store_commit(struct sqlite_store *st, char *err, size_t errlen)
 {
     int rc;
@@ -786,19 +881,23 @@ static int sqlite_store_commit(struct sqlite_store *st, char *err, size_t errlen
         errbuf_say(err, errlen, "collector database %s: commit without a batch", st->path);
         return STORE_ERR_TXN;
     }
-    rc = store_exec(st, "COMMIT", err, errlen);
+    rc = store_step(st, st->st[ST_COMMIT], err, errlen, "cannot commit");
     if (rc != STORE_OK)
         sqlite_store_rollback(st);
     st->in_txn = 0;
+    st->group = 0;
     return rc;
 }
 
 static void sqlite_store_rollback(struct sqlite_store *st)
 {
     /* SQLite may have rolled back by itself already (SQLITE_FULL can) */
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_step(st->st[ST_ROLLBACK]);
+        sqlite3_reset(st->st[ST_ROLLBACK]);
+    }
     st->in_txn = 0;
+    st->group = 0;
 }
 
 /* The operations store.c dispatches to (store_backend.h). */
@@ -814,6 +913,11 @@ static int sqlite_op_put(struct store *s, int64_t gateway_id, const struct spool
 {
     return sqlite_store_put_checked((struct sqlite_store *)s, gateway_id, rows, unverified, n,
                                     received_ms, outcomes, err, errlen);
+}
+
+static int sqlite_op_begin(struct store *s, char *err, size_t errlen)
+{
+    return sqlite_store_begin((struct sqlite_store *)s, err, errlen);
 }
 
 static int sqlite_op_commit(struct store *s, char *err, size_t errlen)
@@ -836,6 +940,7 @@ static const struct store_ops store_sqlite_ops = {
     .close = sqlite_op_close,
     .gateway = sqlite_op_gateway,
     .put_checked = sqlite_op_put,
+    .begin = sqlite_op_begin,
     .commit = sqlite_op_commit,
     .rollback = sqlite_op_rollback,
 };

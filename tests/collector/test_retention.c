@@ -520,13 +520,13 @@ Test(retention, refuses_bad_options_and_databases_it_does_not_know)
                            "2023-12-31", path), 1);
     cr_assert(strstr(out, "is not a lofte collector database"), "%s", out);
 
-    /* A collector database from a newer lofte: schema version 3. */
+    /* A collector database from a newer lofte: schema version 4. */
     cr_assert_eq(sqlite3_open(db_path, &h), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(h, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     cr_assert_eq(retention(out, sizeof out, "--db '%s' --keep-days 30 --reported-through "
                            "2023-12-31", db_path), 1);
-    cr_assert(strstr(out, "schema version 3, which this lofte-retention does not know"), "%s",
+    cr_assert(strstr(out, "schema version 4, which this lofte-retention does not know"), "%s",
               out);
 }
 

@@ -96,6 +96,75 @@ Test(store, stores_a_record_once_and_each_gateways_reception_of_it)
                    " WHERE g.name = 'gw-b'"), -92);
 }
 
+/* Every reception of a record points at it by id (schema 3), also when
+ * the record came first from another gateway or in another batch. */
+Test(store, keys_each_reception_by_its_records_id)
+{
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's schema 3 (receptions keyed by records.id); PostgreSQL keeps "
+                     "(gateway, device, counter)");
+    struct spool_row rows[3] = {guard_row(7, 1), guard_row(8, 1), guard_row(9, 1)};
+    struct spool_row b = guard_row(8, 2);
+    enum store_outcome o[3];
+    put(gw_a, rows, 3, o);
+    put(gw_b, &b, 1, o);
+    put(gw_b, &b, 1, o); /* resent: no second reception */
+    cr_assert_eq(q("SELECT count(*) FROM receptions"), 4);
+    cr_assert_eq(q("SELECT count(*) FROM receptions x JOIN records r ON r.id = x.record"
+                   " AND r.device = x.device AND r.counter = x.counter"), 4);
+    cr_assert_eq(q("SELECT count(*) FROM receptions x JOIN records r ON r.id = x.record"
+                   " WHERE r.counter = 8"), 2);
+}
+
+/* A schema-2 database (receptions UNIQUE(gateway, device, counter), no
+ * record column) is rebuilt on open, every reception kept and keyed. */
+Test(store, migrates_receptions_of_a_schema_2_database_and_keeps_every_one)
+{
+    if (storedb_is_pg())
+        cr_skip_test("SQLite's schema 3 (receptions keyed by records.id); PostgreSQL keeps "
+                     "(gateway, device, counter)");
+    struct spool_row rows[2] = {guard_row(7, 1), guard_row(8, 1)};
+    struct spool_row b = guard_row(8, 2);
+    enum store_outcome o[2];
+    char err[256];
+    sqlite3 *h;
+    put(gw_a, rows, 2, o);
+    put(gw_b, &b, 1, o);
+    store_close(st);
+    st = NULL;
+    /* turn it back into schema 2, as an older collector wrote it */
+    cr_assert_eq(sqlite3_open(tpath("collector.db"), &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h,
+        "BEGIN; DROP VIEW reception_quality;"
+        "CREATE TABLE old(id INTEGER PRIMARY KEY, gateway INTEGER NOT NULL REFERENCES"
+        " gateways(id), station INTEGER NOT NULL, device INTEGER NOT NULL, counter INTEGER NOT"
+        " NULL, rx_time_ms INTEGER NOT NULL, rx_utc TEXT, rssi_dBm INTEGER NOT NULL, snr_dB REAL"
+        " NOT NULL, freq_hz INTEGER NOT NULL, sf INTEGER NOT NULL, bw_kHz INTEGER NOT NULL,"
+        " received_at TEXT NOT NULL, UNIQUE(gateway, device, counter));"
+        "INSERT INTO old SELECT id, gateway, station, device, counter, rx_time_ms, rx_utc,"
+        " rssi_dBm, snr_dB, freq_hz, sf, bw_kHz, received_at FROM receptions;"
+        "DROP TABLE receptions; ALTER TABLE old RENAME TO receptions;"
+        "PRAGMA user_version = 2; COMMIT;", NULL, NULL, NULL), SQLITE_OK, "%s",
+        sqlite3_errmsg(h));
+    sqlite3_close(h);
+    cr_assert_eq(q("SELECT count(*) FROM pragma_table_info('receptions') WHERE name = 'record'"),
+                 0);
+
+    cr_assert_eq(store_open(&st, tpath("collector.db"), NULL, err, sizeof err), STORE_OK, "%s",
+                 err);
+    cr_assert_eq(q("PRAGMA user_version"), 3);
+    cr_assert_eq(q("SELECT count(*) FROM receptions"), 3);
+    cr_assert_eq(q("SELECT count(*) FROM receptions x JOIN records r ON r.id = x.record"
+                   " AND r.device = x.device AND r.counter = x.counter"), 3);
+    cr_assert_eq(q("SELECT count(*) FROM reception_quality"), 2, "the view is back");
+    /* and it goes on working: a resend is no new reception, a new one is */
+    put(gw_b, &b, 1, o);
+    cr_assert_eq(o[0], STORE_DUPLICATE);
+    b = guard_row(7, 2);
+    put(gw_b, &b, 1, o);
+    cr_assert_eq(q("SELECT count(*) FROM receptions"), 4);
+}
+
 Test(store, writes_readable_names_and_units)
 {
     struct record r = rec_guard(3);

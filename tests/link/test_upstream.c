@@ -321,6 +321,124 @@ Test(link, stores_a_frame_two_gateways_heard_once_with_two_receptions)
                     " WHERE g.name = 'gw-b' AND r.station = 2"), 50);
 }
 
+static int all_connected(struct gw *g, size_t ng)
+{
+    size_t i;
+    for (i = 0; i < ng; i++)
+        if (!upstream_stats(g[i].up)->connected)
+            return 0;
+    return 1;
+}
+
+/* Both gateways connected (with nothing to send yet), then each sends
+ * what its window allows while the collector is not stepped, so that
+ * every batch waits at the collector when intake_step runs once. */
+static void two_gateways_send_together(struct gw *g, uint32_t rows_each)
+{
+    char err[512];
+    size_t i;
+    cr_assert(pump(g, 2, all_connected, 10000), "the gateways did not connect");
+    spool_fill(g[0].spool, DEV, 1, rows_each, 1);
+    spool_fill(g[1].spool, DEV + 1, 1, rows_each, 2);
+    for (i = 0; i < 2; i++)
+        cr_assert_eq(upstream_service(g[i].up, NULL, NULL, 0, 0, err, sizeof err),
+                     UPSTREAM_OK, "%s", err);
+    for (i = 0; i < 2; i++)
+        cr_assert_eq(upstream_stats(g[i].up)->rows_sent, rows_each);
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL); /* loopback: every batch arrives */
+}
+
+static int refused_both(struct gw *g, size_t ng)
+{
+    (void)ng;
+    return upstream_stats(g[0].up)->refusals[UPSTREAM_REFUSED_STORAGE_ERROR] >= 1 &&
+           upstream_stats(g[1].up)->refusals[UPSTREAM_REFUSED_STORAGE_ERROR] >= 1;
+}
+
+Test(link, commits_the_batches_of_several_gateways_in_one_group_then_acks_each)
+{
+    struct gw g[2] = {{0}, {0}};
+    if (storedb_is_pg())
+        cr_skip_test("the PostgreSQL store commits each batch alone (store_can_group)");
+    collector_start("tcp://127.0.0.1:*", NULL);
+    gw_open(&g[0], "a.spool", "gw-a.key", pub_col, 16);
+    gw_open(&g[1], "b.spool", "gw-b.key", pub_col, 16);
+    two_gateways_send_together(g, 32); /* two batches each, the whole window */
+    cr_assert_eq(intake_stats(cin)->groups, 0);
+    cr_assert_eq(intake_step(cin, 100), 4);
+    /* one transaction for the four batches, then four acks */
+    cr_assert_eq(intake_stats(cin)->groups, 1);
+    cr_assert_eq(intake_stats(cin)->batches, 4);
+    cr_assert_eq(intake_stats(cin)->acks_sent, 4);
+    cr_assert_eq(intake_stats(cin)->rows_inserted, 64);
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 64);
+    cr_assert_eq(cq("SELECT count(*) FROM gateways"), 2);
+    cr_assert(pump(g, 2, all_delivered, 10000));
+    gw_close(&g[0]);
+    gw_close(&g[1]);
+    collector_stop();
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 64);
+    cr_assert_eq(cq("SELECT count(*) FROM receptions"), 64);
+}
+
+/* The database fails on the second batch of a group (a trigger that
+ * aborts any reception after the 16th, in the group's transaction): the
+ * first batch, already stored in that transaction, must not survive or be
+ * acknowledged either. */
+Test(link, refuses_every_batch_of_a_group_when_one_fails_and_stores_none_of_it)
+{
+    struct gw g[2] = {{0}, {0}};
+    sqlite3 *db;
+    if (storedb_is_pg())
+        cr_skip_test("a group is SQLite's; the PostgreSQL store commits each batch alone");
+    collector_start("tcp://127.0.0.1:*", NULL);
+    collector_stop();
+    cr_assert_eq(sqlite3_open(tpath("collector.db"), &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TRIGGER fail_second_batch BEFORE INSERT ON receptions"
+                                  " WHEN (SELECT count(*) FROM receptions) >= 16"
+                                  " BEGIN SELECT RAISE(ABORT, 'test: injected failure'); END",
+                              NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    collector_start(endpoint, NULL);
+    gw_open(&g[0], "a.spool", "gw-a.key", pub_col, 16);
+    gw_open(&g[1], "b.spool", "gw-b.key", pub_col, 16);
+    two_gateways_send_together(g, 16); /* one batch each */
+    cr_assert_eq(intake_step(cin, 100), 2);
+    cr_assert_eq(intake_stats(cin)->refused_error, 2, "both batches of the group refused");
+    cr_assert_eq(intake_stats(cin)->acks_sent, 0);
+    cr_assert_eq(intake_stats(cin)->batches, 0);
+    cr_assert_eq(intake_stats(cin)->groups, 0);
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 0);
+    cr_assert_eq(cq("SELECT count(*) FROM receptions"), 0);
+    cr_assert_eq(cq("SELECT count(*) FROM gateways"), 0, "registered inside the group");
+    /* the gateways hear it and keep every row (the collector is not
+     * stepped meanwhile: a resend must not be stored yet) */
+    {
+        struct intake *running = cin;
+        cin = NULL;
+        cr_assert(pump(g, 2, refused_both, 5000), "a gateway was not told");
+        cin = running;
+    }
+    collector_stop();
+    cr_assert_eq(spool_depth(g[0].spool), 16);
+    cr_assert_eq(spool_depth(g[1].spool), 16);
+
+    /* the database is repaired: everything arrives, once */
+    cr_assert_eq(sqlite3_open(tpath("collector.db"), &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "DROP TRIGGER fail_second_batch", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    collector_start(endpoint, NULL);
+    cr_assert(pump(g, 2, all_delivered, 15000), "spools still hold %lld + %lld rows",
+              (long long)spool_depth(g[0].spool), (long long)spool_depth(g[1].spool));
+    gw_close(&g[0]);
+    gw_close(&g[1]);
+    collector_stop();
+    cr_assert_eq(cq("SELECT count(*) FROM records"), 32);
+    cr_assert_eq(cq("SELECT count(*) FROM receptions"), 32);
+    cr_assert_eq(cq("SELECT count(*) FROM gateways"), 2);
+}
+
 static int auth_failed(struct gw *g, size_t ng)
 {
     (void)ng;
