@@ -59,6 +59,17 @@ void atmodem_push(struct atmodem *m, int tag, const char *name, uint32_t timeout
     va_end(ap);
 }
 
+struct atmodem_radio atmodem_downlink_radio(const struct atmodem *m, const struct modem_tx *tx)
+{
+    struct atmodem_radio r = m->cfg.uplink;
+    r.freq_hz = tx->freq_hz;
+    r.sf = tx->sf;
+    r.bw_kHz = tx->bw_kHz;
+    r.power_dBm = tx->power_dBm;
+    r.iq_inverted = 1;
+    return r;
+}
+
 void atmodem_hex(const uint8_t *frame, size_t len, char *out)
 {
     static const char digits[] = "0123456789ABCDEF";

@@ -211,6 +211,9 @@ void atmodem_push(struct atmodem *m, int tag, const char *name, uint32_t timeout
 
 /* Hex of a frame into out (2*len+1 bytes). */
 void atmodem_hex(const uint8_t *frame, size_t len, char *out);
+/* The ack's radio settings (docs/protocol.md §3.1): the uplink's, with the
+ * TX's frequency, SF, bandwidth and power, and inverted IQ; the CRC stays on. */
+struct atmodem_radio atmodem_downlink_radio(const struct atmodem *m, const struct modem_tx *tx);
 
 /* The mode-query reply's verdict, set by the grammar's parser of it. */
 int atmodem_mode_is_on(enum atline_grammar g, const char *value);

@@ -80,12 +80,7 @@ static void rui3_setup(struct atmodem *m)
 
 static void rui3_to_downlink(struct atmodem *m, const struct modem_tx *tx)
 {
-    struct atmodem_radio r = m->cfg.uplink;
-    r.freq_hz = tx->freq_hz;
-    r.sf = tx->sf;
-    r.bw_kHz = tx->bw_kHz;
-    r.power_dBm = tx->power_dBm;
-    r.iq_inverted = 1;
+    struct atmodem_radio r = atmodem_downlink_radio(m, tx);
     atmodem_push(m, ATMODEM_TAG_PLAIN, "", 0, "AT+PRECV=0");
     rui3_p2p(m, &r);
 }

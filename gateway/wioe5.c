@@ -67,13 +67,7 @@ static void wioe5_setup(struct atmodem *m)
 
 static void wioe5_to_downlink(struct atmodem *m, const struct modem_tx *tx)
 {
-    struct atmodem_radio r = m->cfg.uplink;
-    r.freq_hz = tx->freq_hz;
-    r.sf = tx->sf;
-    r.bw_kHz = tx->bw_kHz;
-    r.power_dBm = tx->power_dBm;
-    r.iq_inverted = 1;
-    /* §3.1: the ack keeps the uplink's CRC on; only frequency and IQ differ */
+    struct atmodem_radio r = atmodem_downlink_radio(m, tx);
     wioe5_rfcfg(m, &r);
 }
 
