@@ -58,6 +58,24 @@ def check(cond, what):
     print("ok: " + what, flush=True)
 
 
+# records and wait_for: shared by the integration tests that import this one
+def records(db):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM records").fetchone()[0]
+    finally:
+        con.close()
+
+
+def wait_for(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.3)
+    return False
+
+
 def public_key(path):
     with open(path) as f:
         for line in f:

@@ -17,7 +17,6 @@ usage: test_gateway_reload.py BUILD_DIR
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,27 +29,9 @@ ref = gf.ref
 PORT = 24000 + os.getpid() % 2000
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-    print("ok: " + what, flush=True)
-
-
-def records(db):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT count(*) FROM records").fetchone()[0]
-    finally:
-        con.close()
-
-
-def wait_for(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.3)
-    return False
+check = gf.check
+records = gf.records
+wait_for = gf.wait_for
 
 
 def acks(modem, timeout=3.0):
