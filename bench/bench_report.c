@@ -15,7 +15,7 @@
  * activity has its actors, zones, a mostly-"nothing found" result and
  * plausible quantities, so the daily table has the few hundred distinct
  * rows a day that real data would give. Spread over 2023..2025, 10 million
- * records is ~9,000 a day: a national deployment (DOMAIN.md §6).
+ * records is ~9,000 a day: a national deployment (docs/domain.md §6).
  *
  *   bench_report [N ...] [--dir DIR] [--keep]
  *     N       record counts to build (default 1000000 10000000)

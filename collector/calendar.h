@@ -2,7 +2,7 @@
  *
  * Design note. Records carry a UTC minute (minutes since 2020-01-01T00:00Z,
  * record.h). The citizen promise is followed up in Europe/Stockholm local
- * time (DOMAIN.md §4): a stop at 00:30 local on a Saturday in summer is a
+ * time (docs/domain.md §4): a stop at 00:30 local on a Saturday in summer is a
  * Saturday stop, although it is still Friday in UTC. So every record is first
  * mapped to a *local day*, and every period (ISO week, month, tertial,
  * quarter, half-year, year, the whole promise) is a range of local days.

@@ -2,7 +2,7 @@
  *
  * Design note. A report asks, per target, "how many ... per week/month/year".
  * Asked of the records table that costs a scan of every record (tens of
- * thousands a year for one municipality, millions nationally: DOMAIN.md §6).
+ * thousands a year for one municipality, millions nationally: docs/domain.md §6).
  * Instead the store calls rollup_apply() for every record it inserts, inside
  * its own transaction, and the report reads only these tables:
  *

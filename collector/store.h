@@ -22,7 +22,7 @@
  * when the target is inserted. A void of a void cancels nothing.
  *
  * Typical sizes: tens of thousands of records a year for one municipality,
- * a few million nationally (DOMAIN.md §6); batches of up to 256 rows.
+ * a few million nationally (docs/domain.md §6); batches of up to 256 rows.
  * Rollups (rollup.h) are kept in step here, in the same transaction; targets,
  * views and reports are built on these tables (docs/reports.md). This API
  * stays about intake, so that another backend can stand behind it: two do,

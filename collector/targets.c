@@ -68,7 +68,7 @@ const char *targets_cmp_text(enum target_cmp c)
     }
 }
 
-/* DOMAIN.md §1; Swedish after the promise text itself. */
+/* docs/domain.md §1; Swedish after the promise text itself. */
 static const struct {
     const char *en, *sv;
     int who; /* 0 police, 1 joint, 2 municipality */

@@ -1,6 +1,6 @@
 /* targets.h -- what "on track" means: the targets file of a citizen promise.
  *
- * Design note. A promise (medborgarlöfte) has items (DOMAIN.md §1); an
+ * Design note. A promise (medborgarlöfte) has items (docs/domain.md §1); an
  * analyst turns each item into one or more measurable targets: which records
  * count (activity, result, action, zone, actor filters), what is measured
  * (a count, a sum, days or periods with any activity), per which period
@@ -40,7 +40,7 @@ enum targets_err {
 };
 const char *targets_strerror(int err);
 
-#define TARGET_ITEM_MAX 14        /* promise items 1..14 (DOMAIN.md §1) */
+#define TARGET_ITEM_MAX 14        /* promise items 1..14 (docs/domain.md §1) */
 #define TARGET_ID_MAX 48          /* bytes, with the NUL */
 #define TARGET_TEXT_MAX 240       /* labels, notes and filter texts */
 #define TARGET_EXCEPT_MAX 32      /* except windows per target */
@@ -147,7 +147,7 @@ int targets_result_id(const char *name);
 /* Names for reports. */
 const char *targets_metric_name(enum target_metric m);          /* "count" */
 const char *targets_cmp_text(enum target_cmp c);                 /* ">=", "" */
-const char *targets_item_title(int item, int swedish);           /* DOMAIN.md §1 */
+const char *targets_item_title(int item, int swedish);           /* docs/domain.md §1 */
 const char *targets_item_who(int item, int swedish);             /* "police" */
 /* "May-Sep", "Jan-Jun, Aug-Dec", "" for all year. */
 void targets_season_text(uint16_t season, char *buf, size_t n);

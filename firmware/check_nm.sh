@@ -1,6 +1,6 @@
 #!/bin/sh
 # check_nm.sh NM IMAGE.elf -- fail if the image links a heap or stdio.
-# The firmware never allocates (STYLE.md) and has no console: malloc, free,
+# The firmware never allocates (docs/style.md) and has no console: malloc, free,
 # _sbrk (what newlib's malloc grows the heap with) and the printf family
 # must not be in the link. mbedTLS's allocations go to its static pool
 # (firmware/fw_crypto.c), which names none of these.

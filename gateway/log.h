@@ -18,7 +18,7 @@
  * lines at the default priority. A line is written with one write(2), so
  * lines from the gateway and a helper it starts do not interleave mid-line.
  *
- * Modules below the daemon return errors instead of logging (STYLE.md);
+ * Modules below the daemon return errors instead of logging (docs/style.md);
  * modemlink, which owns the modem's connect/disconnect story, is the one
  * module that logs by itself. Never pass a key to these functions.
  */

@@ -30,7 +30,7 @@
  *
  * Time: callers pass now_ms from a monotonic clock; this module never
  * reads a clock, so tests drive the backoff exactly. Only this module
- * includes libserialport.h (STYLE.md).
+ * includes libserialport.h (docs/style.md).
  */
 #ifndef LOFTE_GW_PORT_H
 #define LOFTE_GW_PORT_H

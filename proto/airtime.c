@@ -6,7 +6,7 @@
  *                            / (4 (SF - 2 DE))) * (CR + 4), 0)
  *
  * Symbol times are whole microseconds for 125/250/500 kHz, so the result is
- * exact; DOMAIN.md §5's figures (20 B: 56.6 ms at SF7, 1319 ms at SF12)
+ * exact; docs/domain.md §5's figures (20 B: 56.6 ms at SF7, 1319 ms at SF12)
  * are reproduced by tests/unit/test_airtime.c.
  */
 #include "airtime.h"

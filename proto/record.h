@@ -1,11 +1,11 @@
 /* record.h -- one activity of the citizen promise, as the handheld logs it.
  *
- * A record is one stop, one check, or one session of an activity (DOMAIN.md
+ * A record is one stop, one check, or one session of an activity (docs/domain.md
  * §2). It is the plaintext inside an uplink radio frame, so every byte costs
  * air time: a full stop record is 17 bytes at most, 13 without the optional
  * grid cell and operation code. The byte layout is in docs/protocol.md §2.
  *
- * Privacy by construction (DOMAIN.md §3): there is no field that can hold a
+ * Privacy by construction (docs/domain.md §3): there is no field that can hold a
  * name, personal number, plate, VIN, case number, position finer than a
  * ~100 m cell, measured value (alcohol is a band), substance or free text.
  * Every field is a small enumeration or a count. If you are about to add a
@@ -68,7 +68,7 @@ enum record_activity {
     ACT_PRESENCE_LOCAL_OFFICE = 0x53,
     ACT_YOUTH_OUTREACH = 0x61,
     ACT_YOUTH_PREVENTIVE_TALK = 0x62,
-    ACT_YOUTH_DRUG_SALES = 0x63,         /* sent delayed, DOMAIN.md §3 */
+    ACT_YOUTH_DRUG_SALES = 0x63,         /* sent delayed, docs/domain.md §3 */
     ACT_YOUTH_PREMISES_INSPECTION = 0x64,
     ACT_PREVENTION_CAMPAIGN_SCHOOL = 0x71,
     ACT_PREVENTION_CAMPAIGN_PARENTS = 0x72,
@@ -112,7 +112,7 @@ enum record_actor {
     ACTOR_COUNT
 };
 
-/* Zones of the Hammarö deployment (DOMAIN.md §2). A deployment elsewhere
+/* Zones of the Hammarö deployment (docs/domain.md §2). A deployment elsewhere
  * ships its own table under the same numbers' rules: 0 means unspecified. */
 enum record_zone {
     ZONE_UNSPECIFIED = 0,

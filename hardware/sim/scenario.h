@@ -6,7 +6,7 @@
  * season, foot patrols, youth outreach, meetings, campaigns, safety walks,
  * guard rounds at harbours (May-Sep) and schools (term time), and now and
  * then a void of a mistaken entry. The rates are set so that most of the
- * illustrative targets of DOMAIN.md §4 are met in most periods, and some
+ * illustrative targets of docs/domain.md §4 are met in most periods, and some
  * are not: a follow-up that is always green teaches nothing.
  *
  * Times are Unix seconds; weekdays, hours and seasons are reckoned in

@@ -1,4 +1,4 @@
-/* test_targets.c -- the targets file: the shipped one loads as DOMAIN.md §4
+/* test_targets.c -- the targets file: the shipped one loads as docs/domain.md §4
  * says, and every kind of mistake is reported at its file:line. */
 #include <criterion/criterion.h>
 #include <stdio.h>

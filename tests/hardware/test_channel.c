@@ -480,7 +480,7 @@ Test(channel, reception_ends_after_the_time_on_air_of_proto_airtime)
         cr_assert_eq(cap0.n, (size_t)(sf - 6), "SF%u: at its end", sf);
         cr_assert_eq(cap0.got[sf - 7].end_ms, t0 + toa_ms(sf, FRAME_LEN));
     }
-    /* DOMAIN.md §5 / protocol §9: 28 bytes at SF9 is 226.3 ms */
+    /* docs/domain.md §5 / protocol §9: 28 bytes at SF9 is 226.3 ms */
     cr_assert_eq(toa_ms(9, 28), 227);
 }
 

@@ -5,7 +5,7 @@
 
 Test(airtime, reproduces_the_figures_of_the_domain_brief)
 {
-    /* DOMAIN.md §5: 125 kHz, CR 4/5, 8-symbol preamble, CRC on */
+    /* docs/domain.md §5: 125 kHz, CR 4/5, 8-symbol preamble, CRC on */
     cr_assert_eq(airtime_us(7, 125, 5, 20), 56576);
     cr_assert_eq(airtime_us(12, 125, 5, 20), 1318912);
     cr_assert_eq(airtime_us(7, 125, 5, 40), 82176);
