@@ -73,9 +73,9 @@
 #include "terminal.h"
 #include "ui.h"
 #include "version.h"
+#include "sim_station.h"
 
 #define DEVICE_ID 0x5e1f0001u
-#define DOWNLINK_FREQ_HZ 869525000u
 #define RADIO_STEP_MS 100u
 #define RADIO_RUN_MS 10000u         /* at least, after each key */
 #define RADIO_RUN_MAX_MS 900000u    /* at most: the duty cycle may hold a frame minutes */
@@ -101,38 +101,26 @@ struct desk {
     unsigned long stored, duplicates, rejected;
 };
 
+/* The station keeps no records: it counts the ones it would store. */
+static int desk_store(void *ctx, const struct station_device *d, uint32_t counter,
+                      const struct record *rec)
+{
+    struct desk *dk = ctx;
+    (void)d, (void)counter;
+    if (rec->activity != ACT_ADMIN_HEARTBEAT)
+        dk->stored++;
+    return 0;
+}
+
 static void desk_rx(void *ctx, const uint8_t *frame, size_t len,
                     const struct channel_rx_meta *meta)
 {
     struct desk *dk = ctx;
-    struct station_device *d;
-    struct record rec;
-    uint32_t counter;
-    uint8_t ack[RADIO_ACK_LEN];
-    size_t an;
-    int64_t start_s;
-    struct board_radio_params p;
-    int v = station_open(&dk->st, frame, len, &d, &counter, &rec);
-    if (v < 0) {
+    int v = sim_station_rx(&dk->st, &dk->ch, dk->rx, frame, len, meta, desk_store, dk);
+    if (v < 0)
         dk->rejected++;
-        return;
-    }
-    if (v == STATION_NEW) {
-        station_mark_held(d, counter);
-        station_heartbeat(d, counter, &rec);
-        if (rec.activity != ACT_ADMIN_HEARTBEAT)
-            dk->stored++;
-    } else {
+    else if (v == STATION_DUPLICATE)
         dk->duplicates++;
-    }
-    if (station_make_ack(&dk->st, d, station_ack_second((int64_t)meta->end_ms), ack, sizeof ack,
-                         &an, &start_s) != 0)
-        return;
-    p.freq_hz = DOWNLINK_FREQ_HZ;
-    p.sf = meta->sf;
-    p.bw_kHz = meta->bw_kHz;
-    p.power_dBm = 14;
-    channel_downlink(&dk->ch, dk->rx, ack, an, &p, (uint64_t)start_s * 1000u, NULL);
 }
 
 static int desk_open(struct desk *dk, struct sim_board *sb, const uint8_t *key)

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "field.h"
+#include "sim_station.h"
 #include "proto_err.h"
 
 #define STEP_MS 100u             /* time step while frames may be in flight */
 #define BUSY_AFTER_SEND_MS 6000u /* SF12 air time + latency + ack window */
-#define DOWNLINK_FREQ_HZ 869525000u
 
 static void field_fail(struct field *f, const char *fmt, ...)
 {
@@ -131,39 +131,22 @@ static int accepted_push(struct field *f, uint32_t device, uint32_t counter,
     return 0;
 }
 
+/* accepted_push as a sim_station store: the record joins what the station holds */
+static int station_store(void *ctx, const struct station_device *d, uint32_t counter,
+                         const struct record *rec)
+{
+    return accepted_push(ctx, d->device, counter, rec);
+}
+
 static void station_rx(void *ctx, const uint8_t *frame, size_t len,
                        const struct channel_rx_meta *meta)
 {
     struct field *f = ctx;
-    struct station_device *d;
-    struct record rec;
-    uint32_t counter;
-    uint8_t ack[RADIO_ACK_LEN];
-    size_t an;
-    int64_t start_s;
-    struct board_radio_params p;
-    int v = station_open(&f->st, frame, len, &d, &counter, &rec);
-
-    if (v < 0) {
+    int v = sim_station_rx(&f->st, &f->ch, f->st_rx, frame, len, meta, station_store, f);
+    if (v < 0)
         f->st_rejected++;
-        return;
-    }
-    if (v == STATION_NEW) {
-        if (accepted_push(f, d->device, counter, &rec) != 0)
-            return; /* not stored: not held, not acked; the device resends */
-        station_mark_held(d, counter);
-        station_heartbeat(d, counter, &rec);
-    } else {
+    else if (v == STATION_DUPLICATE)
         f->st_duplicates++;
-    }
-    if (station_make_ack(&f->st, d, station_ack_second((int64_t)meta->end_ms), ack, sizeof ack,
-                         &an, &start_s) != 0)
-        return;
-    p.freq_hz = DOWNLINK_FREQ_HZ;
-    p.sf = meta->sf;
-    p.bw_kHz = meta->bw_kHz;
-    p.power_dBm = 14;
-    channel_downlink(&f->ch, f->st_rx, ack, an, &p, (uint64_t)start_s * 1000u, NULL);
 }
 
 /* --- setup ------------------------------------------------------------------ */
